@@ -1,0 +1,3 @@
+"""Designer: SEIKO design campaigns (Uehara et al., ICML 2024) for molecules, headless and desktop."""
+
+__version__ = "0.1.0"

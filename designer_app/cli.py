@@ -1,0 +1,254 @@
+"""`designer-app`: the same engine as the GUI, headless. See DESIGN.md section 3."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+from designer_app import campaigns
+from designer_app.config import METHODS, CampaignConfig, ConfigError
+
+
+def _parse_set(values: list[str]) -> dict:
+    """--set finetune.steps=20 --set reward.n_heads=3 -> nested overrides (numbers parsed as JSON)."""
+    out: dict = {}
+    for item in values or []:
+        if "=" not in item:
+            raise ConfigError(f"--set {item}: write KEY=VALUE, e.g. --set finetune.steps=20")
+        key, raw = item.split("=", 1)
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        parts = key.strip().split(".")
+        target = out
+        for p in parts[:-1]:
+            target = target.setdefault(p, {})
+        target[parts[-1]] = value
+    return out
+
+
+def cmd_new(args) -> int:
+    data = {
+        "name": args.name,
+        "domain": args.domain,
+        "oracle": args.oracle,
+        "prior": args.prior or "",
+        "method": args.method,
+        "rounds": args.rounds,
+        "batch_size": args.batch_size,
+        "alpha": args.alpha,
+        "beta": args.beta,
+        "seed": args.seed,
+        "optimum": args.optimum,
+        "batch_schedule": args.batch_schedule,
+        "bonus": args.bonus,
+        "anchor": args.anchor,
+    }
+    overrides = _parse_set(args.set)
+    for section in ("reward", "finetune"):
+        if section in overrides:
+            data[section] = overrides.pop(section)
+    data.update(overrides)
+    cfg = CampaignConfig.from_json(data)
+    folder = campaigns.create(cfg, args.home)
+    print(f"created campaign '{cfg.name}' at {folder}")
+    print(f"  {cfg.method} on {cfg.oracle}: {cfg.rounds} rounds, budget {cfg.budget} oracle calls")
+    return 0
+
+
+def _print_event(event) -> None:
+    data = event.to_json()
+    kind = data.pop("event")
+    if kind == "FinetuneProgress" and data["step"] % 10 and data["step"] != data["total_steps"]:
+        return
+    fields = " ".join(f"{k}={_fmt(v)}" for k, v in data.items())
+    print(f"[{time.strftime('%H:%M:%S')}] {kind} {fields}", flush=True)
+
+
+def _fmt(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def cmd_run(args) -> int:
+    stop = {"flag": False}
+
+    def on_signal(signum, frame):  # first Ctrl-C: stop at the next safe point; second: exit now
+        if stop["flag"]:
+            raise KeyboardInterrupt
+        stop["flag"] = True
+        print("stopping at the next safe point (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, on_signal)
+    try:
+        for event in campaigns.run(args.name, args.home, args.rounds, lambda: stop["flag"]):
+            _print_event(event)
+            if type(event).__name__ == "ScoresAwaited":
+                print(
+                    f"round {event.round} awaits {event.n_waiting} scores: "
+                    f"`designer-app export {args.name} batch.csv --round {event.round}`, measure, then "
+                    f"`designer-app import-scores {args.name} FILE` and `designer-app run {args.name}`"
+                )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return 0
+
+
+def cmd_status(args) -> int:
+    with campaigns.open_store(args.name, args.home) as store:
+        data = campaigns.status_json(store)
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"{data['name']}: {data['method']} on {data['oracle']} ({data['domain']}) - {data['state']}")
+    print(f"oracle calls {data['oracle_calls']}/{data['budget']}, best so far {_fmt(data['best_so_far'])}"
+          + (f", regret {_fmt(data['regret'])}" if data["regret"] is not None else ""))
+    print(f"{'round':>5} {'status':<16} {'cands':>5} {'scored':>6} {'feas':>5} {'uniq':>5} {'best':>7} {'mean':>7}  seconds")
+    for r in data["rounds"]:
+        secs = " ".join(f"{k}={v:.1f}" for k, v in r["seconds"].items())
+        print(f"{r['index']:>5} {r['status']:<16} {r['n_candidates']:>5} {r['n_scored']:>6} {r['n_feasible']:>5} "
+              f"{r['n_unique']:>5} {_fmt(r['best']):>7} {_fmt(r['mean']):>7}  {secs}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    with campaigns.open_store(args.name, args.home) as store:
+        report = campaigns.import_scores(store, args.file, args.add_new, args.replicate, args.valid_only)
+    print(f"stored {report.stored} measurements ({report.unchanged} unchanged, {report.added_candidates} new candidates)")
+    for line, why in report.rejected:
+        print(f"  rejected line {line}: {why}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    with campaigns.open_store(args.name, args.home) as store:
+        path, n = campaigns.export(store, args.out, args.format, args.top, args.round)
+    print(f"wrote {n} candidates to {path}")
+    return 0
+
+
+def cmd_list(args) -> int:
+    if args.what == "methods":
+        for name, text in METHODS.items():
+            print(f"{name:<16} {text}")
+    elif args.what == "oracles":
+        from designer_app.oracles import list_oracles
+
+        for name, text in list_oracles():
+            print(f"{name:<24} {text}")
+    else:
+        from designer_app.models.priors import list_priors
+
+        for p in list_priors():
+            print(f"{p['name']:<20} {p['domain']:<10} {p['summary']}")
+    return 0
+
+
+def cmd_pretrain(args) -> int:
+    if args.domain != "molecules":
+        raise ConfigError(f"pretrain {args.domain}: only 'molecules' has a prior trainer so far")
+    from designer_app.models import pretrain_molecules as pm
+    from designer_app.models.prior_quality import write_card
+
+    cfg = pm.MoleculePretrainConfig(
+        n_train=args.n_train, ae_minutes=args.minutes * 5 / 6, diffusion_minutes=args.minutes / 6, seed=args.seed
+    )
+    out = Path(args.out)
+    started = time.monotonic()
+    for progress in pm.run(Path(args.data), out, cfg):
+        print(json.dumps(progress), flush=True)
+    if not args.no_card:
+        write_card(out, Path(args.data), command=" ".join(["designer-app", *sys.argv[1:]]), n_samples=args.eval_samples)
+    print(f"prior written to {out} in {(time.monotonic() - started) / 60:.1f} min")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="designer-app", description="SEIKO design campaigns (headless).")
+    p.add_argument("--home", help="data folder (default: DESIGNER_APP_HOME or the user data folder)")
+    sub = p.add_subparsers(dest="command")
+
+    new = sub.add_parser("new", help="create a campaign")
+    new.add_argument("name")
+    new.add_argument("--domain", default="molecules")
+    new.add_argument("--oracle", required=True, help="qed, sa, mpo:qed+sa, python:FILE.py:FUNC, command:CMD, manual")
+    new.add_argument("--prior", default="", help="shipped prior name or folder (default: the domain's prior)")
+    new.add_argument("--method", default="seiko-ucb", choices=list(METHODS))
+    new.add_argument("--rounds", type=int, default=4)
+    new.add_argument("--batch-size", type=int, default=128)
+    new.add_argument("--batch-schedule", default="constant", choices=["constant", "doubling"])
+    new.add_argument("--alpha", type=float, default=CampaignConfig.__dataclass_fields__["alpha"].default)
+    new.add_argument("--beta", type=float, default=CampaignConfig.__dataclass_fields__["beta"].default)
+    new.add_argument("--bonus", default="gram", choices=["gram", "ensemble-std"])
+    new.add_argument("--anchor", default="previous", choices=["previous", "prior"])
+    new.add_argument("--seed", type=int, default=0)
+    new.add_argument("--optimum", type=float, default=None)
+    new.add_argument("--set", action="append", metavar="KEY=VALUE", help="any config field, e.g. finetune.steps=20")
+    new.set_defaults(func=cmd_new)
+
+    run = sub.add_parser("run", help="run until the budget is spent or scores are awaited")
+    run.add_argument("name")
+    run.add_argument("--rounds", type=int, default=None, help="start at most this many new rounds")
+    run.set_defaults(func=cmd_run)
+
+    st = sub.add_parser("status", help="show a campaign's progress")
+    st.add_argument("name")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_status)
+
+    imp = sub.add_parser("import-scores", help="import lab scores (CSV with id or smiles + score; SDF; FASTA)")
+    imp.add_argument("name")
+    imp.add_argument("file")
+    imp.add_argument("--add-new", action="store_true", help="add molecules that are not candidates yet")
+    imp.add_argument("--replicate", action="store_true", help="store as replicates instead of replacing")
+    imp.add_argument("--valid-only", action="store_true", help="import the valid rows, report the rest")
+    imp.set_defaults(func=cmd_import)
+
+    ex = sub.add_parser("export", help="export candidates")
+    ex.add_argument("name")
+    ex.add_argument("out")
+    ex.add_argument("--top", type=int, default=None)
+    ex.add_argument("--round", type=int, default=None)
+    ex.add_argument("--format", choices=["csv", "sdf"], default=None)
+    ex.set_defaults(func=cmd_export)
+
+    ls = sub.add_parser("list", help="list priors, oracles or methods")
+    ls.add_argument("what", choices=["priors", "oracles", "methods"])
+    ls.set_defaults(func=cmd_list)
+
+    pt = sub.add_parser("pretrain", help="train a prior (resumable: rerun the same command to continue)")
+    pt.add_argument("domain", choices=["molecules"])
+    pt.add_argument("--data", required=True, help="molsets wheel, or a CSV/.csv.gz of SMILES")
+    pt.add_argument("--out", required=True)
+    pt.add_argument("--minutes", type=float, default=72.0, help="total training budget")
+    pt.add_argument("--n-train", type=int, default=150_000)
+    pt.add_argument("--seed", type=int, default=0)
+    pt.add_argument("--eval-samples", type=int, default=10_000)
+    pt.add_argument("--no-card", action="store_true")
+    pt.set_defaults(func=cmd_pretrain)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("aborted; the campaign resumes from its last committed step", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        # ConfigError, OracleSpecError, ScoreFileError, StoreError, CampaignError all land here
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

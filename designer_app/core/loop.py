@@ -1,0 +1,270 @@
+"""The SEIKO campaign loop as a generator of events, resumable from the store after any stop.
+
+Each round moves through proposed -> (awaiting_scores) -> scored -> fitted -> finetuned -> done.
+Every transition is written in one transaction, after the files it names were written atomically,
+so a crash at any point resumes from the last committed status: a killed proposal is proposed again
+(same seed), a killed scoring call is repeated (its results were never committed), a killed fit or
+fine-tune is redone from the previous checkpoint.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from designer_app.config import CampaignConfig
+from designer_app.core import methods
+from designer_app.core.protocols import FAILED, Engine, Oracle, OracleResult, Store
+from designer_app.core.records import AWAITING, DONE, FINETUNED, FITTED, PROPOSED, SCORED, NewCandidate, finite
+from designer_app.events import (
+    CampaignFinished,
+    CandidatesProposed,
+    Event,
+    FinetuneFinished,
+    FinetuneProgress,
+    LogMessage,
+    RewardFitted,
+    RoundFinished,
+    RoundStarted,
+    ScoresAwaited,
+    ScoresRecorded,
+    Stopped,
+)
+
+REWARD, DENOISER = "reward", "denoiser"
+
+
+@dataclass
+class Campaign:
+    """The parts of one campaign, wired by the CLI or GUI."""
+
+    config: CampaignConfig
+    store: Store
+    engine: Engine
+    oracle: Oracle
+
+    @property
+    def checkpoints(self) -> Path:
+        return Path(self.store.folder) / "checkpoints"
+
+
+def round_seed(cfg: CampaignConfig, index: int, phase: int) -> int:
+    return (cfg.seed * 1_000_003 + index * 101 + phase) % (2**31)
+
+
+def run(campaign: Campaign, max_rounds: int | None = None, should_stop: Callable[[], bool] = lambda: False) -> Iterator[Event]:
+    """Advance the campaign until the budget is spent, scores are awaited, `max_rounds` new rounds
+    were started, or `should_stop()` turns true. Every event is also written to the store's log."""
+    for event in _run(campaign, max_rounds, should_stop):
+        if not isinstance(event, FinetuneProgress):
+            campaign.store.log_event(getattr(event, "round", None), type(event).__name__, event.to_json())
+        yield event
+
+
+def _run(campaign: Campaign, max_rounds: int | None, should_stop) -> Iterator[Event]:
+    cfg, store = campaign.config, campaign.store
+    started = 0
+    for index, batch in enumerate(cfg.batch_sizes(), start=1):
+        record = store.round(index)
+        if record is not None and record.status == DONE:
+            continue
+        if record is None:
+            if max_rounds is not None and started >= max_rounds:
+                return
+            started += 1
+        if should_stop():
+            yield Stopped(index, record.status if record else "not started")
+            return
+        finished = yield from _advance(campaign, index, batch, should_stop)
+        if not finished:
+            return
+    yield CampaignFinished(best_so_far=_best(store), oracle_calls=oracle_calls(store))
+
+
+def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterator[Event]:
+    """Advance one round as far as possible. Returns True when the round is done."""
+    cfg, store, engine = campaign.config, campaign.store, campaign.engine
+    plan = methods.plan(cfg, index)
+    t_round = time.monotonic()
+    try:
+        if store.round(index) is None:
+            yield RoundStarted(index, batch)
+            yield from _propose(campaign, index, batch, plan, should_stop)
+        status = store.round(index).status
+        if status == PROPOSED:
+            if campaign.oracle.is_manual:
+                store.set_status(index, AWAITING)
+                status = AWAITING
+            else:
+                yield from _score(campaign, index)
+                status = SCORED
+        if status == AWAITING:
+            waiting = _unscored(store, index)
+            if waiting:
+                yield ScoresAwaited(index, len(waiting))
+                return False
+            store.set_status(index, SCORED)
+            status = SCORED
+        if should_stop():
+            yield Stopped(index, status)
+            return False
+        if status == SCORED:
+            yield from _fit(campaign, index, plan)
+            status = FITTED
+        if status == FITTED:
+            yield from _finetune(campaign, index, plan, should_stop)
+            status = FINETUNED
+        if status == FINETUNED:
+            store.set_status(index, DONE)
+    except InterruptedError:
+        yield Stopped(index, store.round(index).status if store.round(index) else "not started")
+        return False
+    yield RoundFinished(index, _best(store), oracle_calls(store), round(time.monotonic() - t_round, 3))
+    return True
+
+
+# ---- SEIKO step 1: Propose ---------------------------------------------------------------------
+def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop) -> Iterator[Event]:
+    cfg, store, engine = campaign.config, campaign.store, campaign.engine
+    t0 = time.monotonic()
+    model = store.latest_checkpoint(DENOISER, before_round=index) if cfg.method != "pretrained" else None
+    model_path = str(store.checkpoint_path(model)) if model else None
+    proposal = engine.propose(batch, model_path, round_seed(cfg, index, 1), should_stop)
+    reward = store.latest_checkpoint(REWARD, before_round=index)
+    pred = engine.predict(str(store.checkpoint_path(reward)), proposal.latents, plan.acquisition) if reward else None
+    candidates = [
+        NewCandidate(
+            item=item,
+            key=item or "",
+            feasible=ok,
+            reason=why,
+            latent=latent,
+            predicted_mean=pred.mean[i] if pred else None,
+            predicted_std=pred.std[i] if pred else None,
+            acquisition=pred.acquisition[i] if pred else None,
+        )
+        for i, (item, latent, ok, why) in enumerate(
+            zip(proposal.items, proposal.latents, proposal.feasible, proposal.reasons)
+        )
+    ]
+    seconds = time.monotonic() - t0
+    store.add_round(index, batch, candidates, model.id if model else None, seconds)
+    keys = [c.key for c in candidates if c.feasible]
+    yield CandidatesProposed(index, len(candidates), len(keys), len(set(keys)), round(seconds, 3))
+
+
+# ---- SEIKO step 2: Score -----------------------------------------------------------------------
+def _unscored(store: Store, index: int) -> list:
+    """Feasible, non-duplicate candidates of the round with no final (ok/failed) measurement."""
+    return [
+        c
+        for c in store.candidates(index)
+        if c.feasible and c.duplicate_of is None and c.score_status in ("unscored", "pending")
+    ]
+
+
+def _score(campaign: Campaign, index: int) -> Iterator[Event]:
+    store, oracle = campaign.store, campaign.oracle
+    t0 = time.monotonic()
+    todo = _unscored(store, index)
+    try:
+        results = oracle.score([c.item for c in todo]) if todo else []
+    except Exception as exc:  # adapters should not raise; if one does, nothing crashes and it is visible
+        results = [OracleResult(None, FAILED, f"oracle raised {type(exc).__name__}: {exc}")] * len(todo)
+    if len(results) != len(todo):
+        results = [OracleResult(None, FAILED, f"oracle returned {len(results)} results for {len(todo)} items")] * len(todo)
+    seconds = time.monotonic() - t0
+    store.record_measurements(
+        [(c.id, r) for c, r in zip(todo, results)],
+        source=f"oracle:{oracle.name}",
+        round_status=(index, SCORED),
+        phase_seconds=("score", seconds),
+    )
+    values = finite(r.value for r in results if r.status == "ok")
+    yield ScoresRecorded(
+        index,
+        n_ok=sum(r.status == "ok" for r in results),
+        n_failed=sum(r.status == FAILED for r in results),
+        best=max(values) if values else None,
+        mean=sum(values) / len(values) if values else None,
+        seconds=round(seconds, 3),
+    )
+
+
+# ---- SEIKO step 3: Fit -------------------------------------------------------------------------
+def training_data(campaign: Campaign) -> tuple[list[list[float]], list[float]]:
+    """Every scored, unique candidate so far; items without a sampler latent (imported by the user)
+    are encoded into the sampler's space."""
+    cands = [c for c in campaign.store.candidates() if c.duplicate_of is None and c.score is not None]
+    missing = [c for c in cands if c.latent is None and c.item]
+    encoded = dict(zip((c.id for c in missing), campaign.engine.encode_items([c.item for c in missing])))
+    latents, values = [], []
+    for c in cands:
+        latent = c.latent if c.latent is not None else encoded.get(c.id)
+        if latent is not None:
+            latents.append(latent)
+            values.append(c.score)
+    return latents, values
+
+
+def _fit(campaign: Campaign, index: int, plan) -> Iterator[Event]:
+    cfg, store = campaign.config, campaign.store
+    if not plan.fit:
+        store.set_status(index, FITTED)
+        return
+    t0 = time.monotonic()
+    latents, values = training_data(campaign)
+    if len(values) < 2:
+        yield LogMessage("warning", f"round {index}: only {len(values)} scored candidates, reward model not fitted")
+        store.set_status(index, FITTED)
+        return
+    path = campaign.checkpoints / f"round_{index:03d}_reward.safetensors"
+    report = campaign.engine.fit_reward(latents, values, str(path), round_seed(cfg, index, 3))
+    seconds = time.monotonic() - t0
+    store.add_checkpoint(index, REWARD, path, round_status=FITTED, phase_seconds=("fit", seconds))
+    yield RewardFitted(index, report.n_train, round(report.train_r2, 4), round(report.cv_spearman, 4), round(seconds, 3))
+
+
+# ---- SEIKO step 4: Fine-tune -------------------------------------------------------------------
+def _finetune(campaign: Campaign, index: int, plan, should_stop) -> Iterator[Event]:
+    cfg, store = campaign.config, campaign.store
+    reward = store.latest_checkpoint(REWARD, before_round=index + 1)
+    if not plan.finetune or reward is None:
+        store.set_status(index, FINETUNED)
+        return
+    t0 = time.monotonic()
+    current = store.latest_checkpoint(DENOISER, before_round=index + 1)
+    current_path = str(store.checkpoint_path(current)) if current else None
+    anchor_path = current_path if cfg.anchor == "previous" else None
+    out = campaign.checkpoints / f"round_{index:03d}_denoiser.safetensors"
+    steps = methods.finetune_steps(cfg)
+    rewards, kls = [], []
+    for step in campaign.engine.finetune(
+        current_path,
+        anchor_path,
+        str(store.checkpoint_path(reward)),
+        str(out),
+        plan.acquisition,
+        steps,
+        round_seed(cfg, index, 4),
+        should_stop,
+    ):
+        rewards.append(step.reward)
+        kls.append(step.kl)
+        yield FinetuneProgress(index, step.step, steps, step.reward, step.kl, step.loss)
+    seconds = time.monotonic() - t0
+    store.add_checkpoint(index, DENOISER, out, round_status=FINETUNED, phase_seconds=("finetune", seconds))
+    yield FinetuneFinished(index, len(rewards), round(seconds, 3))
+
+
+# ---- figures used by events and status ---------------------------------------------------------
+def oracle_calls(store: Store) -> int:
+    """Candidates with a final measurement (ok or failed), i.e. the budget actually spent."""
+    return sum(1 for c in store.candidates() if c.duplicate_of is None and c.score_status in ("ok", "failed"))
+
+
+def _best(store: Store) -> float | None:
+    values = finite(c.score for c in store.candidates())
+    return max(values) if values else None

@@ -1,0 +1,127 @@
+"""Typed records the store returns and the loop consumes (plain data, no database handles)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+# Round statuses, in order. Each transition is one committed transaction, so a crash resumes from
+# the last status that was written.
+PROPOSED, AWAITING, SCORED, FITTED, FINETUNED, DONE = (
+    "proposed",
+    "awaiting_scores",
+    "scored",
+    "fitted",
+    "finetuned",
+    "done",
+)
+ROUND_STATUSES = (PROPOSED, AWAITING, SCORED, FITTED, FINETUNED, DONE)
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """One round. `seconds` holds wall time per phase (propose, score, fit, finetune)."""
+
+    index: int
+    status: str
+    batch_size: int
+    started_at: str
+    updated_at: str
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewCandidate:
+    """A candidate about to be stored.
+
+    Attributes:
+        item: canonical item (SMILES), or None when decoding failed.
+        key: canonical key used to find duplicates ("" when item is None).
+        feasible: whether the item may be sent to the oracle.
+        reason: why it is infeasible.
+        latent: the sampler's continuous output (the reward model's input), or None.
+        predicted_mean, predicted_std, acquisition: reward-model view at proposal time.
+        source: "model" (proposed by the sampler) or "user" (added or imported by the user).
+    """
+
+    item: str | None
+    key: str
+    feasible: bool
+    reason: str = ""
+    latent: list[float] | None = None
+    predicted_mean: float | None = None
+    predicted_std: float | None = None
+    acquisition: float | None = None
+    source: str = "model"
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    """A stored candidate with its effective score.
+
+    `score` is the mean of its current ok measurements (edits replace, replicates average);
+    `score_status` is "ok", "failed", "pending", or "unscored". Duplicates of an earlier candidate
+    (`duplicate_of`) are never sent to the oracle again and show the original's score.
+    """
+
+    id: int
+    round: int
+    item: str | None
+    key: str
+    feasible: bool
+    reason: str
+    latent: list[float] | None
+    predicted_mean: float | None
+    predicted_std: float | None
+    acquisition: float | None
+    checkpoint_id: int | None
+    source: str
+    duplicate_of: int | None
+    score: float | None = None
+    score_status: str = "unscored"
+    n_replicates: int = 0
+    score_spread: float | None = None
+
+
+@dataclass(frozen=True)
+class MeasurementRecord:
+    """An append-only measurement. A row with `replaces` set supersedes that earlier row (an edit)."""
+
+    id: int
+    candidate_id: int
+    value: float | None
+    status: str
+    source: str
+    note: str
+    created_at: str
+    replaces: int | None
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    id: int
+    round: int
+    kind: str
+    path: str
+    sha256: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """Per-round figures for `status --json` (true scores only)."""
+
+    index: int
+    status: str
+    batch_size: int
+    n_candidates: int
+    n_scored: int
+    n_feasible: int
+    n_unique: int
+    best: float | None
+    mean: float | None
+    seconds: dict[str, float]
+
+
+def finite(values) -> list[float]:
+    return [float(v) for v in values if v is not None and math.isfinite(v)]

@@ -1,0 +1,21 @@
+"""Files in and out of a campaign: measured scores from the lab, candidate exports for the lab.
+
+Pure parsing and writing; the store and the CLI decide what the rows mean for a campaign.
+"""
+
+from designer_app.io.errors import ScoreFileError
+from designer_app.io.export import CSV_COLUMNS, ExportRow, write_csv, write_fasta, write_sdf
+from designer_app.io.score_import import SUPPORTED_SUFFIXES, ScoreFile, ScoreRow, read_scores
+
+__all__ = [
+    "CSV_COLUMNS",
+    "ExportRow",
+    "SUPPORTED_SUFFIXES",
+    "ScoreFile",
+    "ScoreFileError",
+    "ScoreRow",
+    "read_scores",
+    "write_csv",
+    "write_fasta",
+    "write_sdf",
+]

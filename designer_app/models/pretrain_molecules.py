@@ -1,0 +1,335 @@
+"""`designer-app pretrain molecules`: train the shipped latent-diffusion molecule prior, resumably.
+
+Phases (each resumable from `<out>/work/`, checkpointed every few minutes):
+1. data        MOSES SMILES -> SELFIES ids + RDKit descriptors, cached to work/data.npz.
+2. autoencoder SELFIES VAE with auxiliary property heads (models/autoencoder.py).
+3. diffusion   latent denoiser on the autoencoder's posterior samples (models/latent_prior.py).
+4. export      config.json + model.safetensors into <out>/ (the prior folder a campaign loads).
+The quality report for CARD.md is `designer_app.models.prior_quality`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from designer_app.domains import chemistry
+from designer_app.models.autoencoder import AutoencoderConfig, SelfiesAutoencoder
+from designer_app.models.molecule_data import MoleculeDataset, build_dataset, read_smiles
+from designer_app.models.serialization import (
+    load_optimizer,
+    load_weights,
+    pick_device,
+    save_optimizer,
+    save_weights,
+)
+from designer_app.models.vocab import Vocab
+from designer_app.store.files import atomic_write_json
+
+
+@dataclass(frozen=True)
+class MoleculePretrainConfig:
+    """Everything that decides the molecule prior. Recorded in the prior's config.json.
+
+    Attributes:
+        n_train: number of MOSES training SMILES used (first rows after a seeded shuffle).
+        n_with_props: of those, how many get RDKit descriptors for the auxiliary heads.
+        max_len: longest SELFIES token sequence kept.
+        batch_size: autoencoder batch size.
+        lr: autoencoder learning rate (Adam).
+        kl_weight: final weight of the KL term (beta-VAE); a small value keeps reconstructions exact.
+        kl_warmup_steps: linear warm-up of the KL weight from 0.
+        prop_weight: weight of the standardised descriptor regression.
+        ae_minutes: wall-clock budget of the autoencoder phase (in total over resumptions).
+        diffusion_minutes: wall-clock budget of the latent diffusion phase.
+        checkpoint_minutes: how often to write a resumable checkpoint.
+        seed: shuffling and initialisation seed.
+        autoencoder: shape of the autoencoder.
+    """
+
+    n_train: int = 150_000
+    n_with_props: int = 60_000
+    max_len: int = 56
+    batch_size: int = 128
+    lr: float = 1e-3
+    kl_weight: float = 0.05
+    kl_warmup_steps: int = 3000
+    prop_weight: float = 2.0
+    ae_minutes: float = 60.0
+    diffusion_minutes: float = 12.0
+    checkpoint_minutes: float = 3.0
+    seed: int = 0
+    encoder_hidden: int = 192
+    decoder_hidden: int = 384
+    latent_dim: int = 64
+
+
+def _state(work: Path) -> dict:
+    path = work / "state.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _save_state(work: Path, state: dict) -> None:
+    atomic_write_json(work / "state.json", state)
+
+
+def prepare_data(data_file: Path, work: Path, cfg: MoleculePretrainConfig) -> tuple[MoleculeDataset, Vocab]:
+    """Phase 1: cached after the first run."""
+    cache, vocab_file = work / "data.npz", work / "vocab.json"
+    if cache.exists() and vocab_file.exists():
+        return MoleculeDataset.load(cache), Vocab.from_json(json.loads(vocab_file.read_text()))
+    smiles = read_smiles(data_file, "train")
+    rng = np.random.default_rng(cfg.seed)
+    chosen = [smiles[i] for i in rng.permutation(len(smiles))[: cfg.n_train]]
+    dataset, vocab = build_dataset(chosen, None, cfg.max_len, cfg.n_with_props)
+    dataset.save(cache)
+    atomic_write_json(vocab_file, vocab.to_json())
+    return dataset, vocab
+
+
+def property_stats(props: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = np.nanmean(props, axis=0)
+    std = np.nanstd(props, axis=0) + 1e-6
+    return mean.astype(np.float32), std.astype(np.float32)
+
+
+def _length_bucketed_batches(ids: np.ndarray, batch: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Batches of similar length, so each batch is cut to its own longest sequence (saves ~40 % GRU time)."""
+    lengths = (ids != 0).sum(axis=1)
+    order = rng.permutation(len(ids))
+    batches = []
+    for start in range(0, len(order), batch * 50):
+        chunk = order[start : start + batch * 50]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i : i + batch] for i in range(0, len(chunk), batch)]
+    rng.shuffle(batches)
+    return batches
+
+
+def train_autoencoder(
+    dataset: MoleculeDataset, vocab: Vocab, work: Path, cfg: MoleculePretrainConfig, should_stop=lambda: False
+) -> Iterator[dict]:
+    """Phase 2. Yields progress dicts; resumes from work/ae.safetensors."""
+    device = pick_device()
+    torch.manual_seed(cfg.seed)
+    ae_cfg = AutoencoderConfig(
+        vocab_size=len(vocab),
+        max_len=vocab.max_len,
+        encoder_hidden=cfg.encoder_hidden,
+        decoder_hidden=cfg.decoder_hidden,
+        latent_dim=cfg.latent_dim,
+        n_properties=len(chemistry.DESCRIPTOR_NAMES),
+    )
+    model = SelfiesAutoencoder(ae_cfg).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    state = _state(work)
+    if (work / "ae.safetensors").exists():
+        load_weights(model, work / "ae.safetensors", device)
+        load_optimizer(opt, work / "ae_opt.pt")
+    step, elapsed, epoch = state.get("ae_step", 0), state.get("ae_seconds", 0.0), state.get("ae_epoch", 0)
+    mean, std = property_stats(dataset.props)
+    props_all = torch.from_numpy((dataset.props - mean) / std)
+    ids_all = torch.from_numpy(dataset.ids)
+    n_val = 2000  # the last 2000 molecules are held out to report exact reconstruction
+    train_idx = np.arange(len(ids_all) - n_val)
+    budget = cfg.ae_minutes * 60
+    last_ckpt = time.monotonic()
+    history: list[dict] = []
+    while elapsed < budget and not should_stop():
+        rng = np.random.default_rng(cfg.seed + epoch)
+        for batch_idx in _length_bucketed_batches(dataset.ids[train_idx], cfg.batch_size, rng):
+            t0 = time.monotonic()
+            ids = ids_all[train_idx[batch_idx]]
+            ids = ids[:, : int((ids != 0).sum(1).max())].to(device)
+            kl_w = cfg.kl_weight * min(1.0, step / max(1, cfg.kl_warmup_steps))
+            out = model.loss(ids, props_all[train_idx[batch_idx]].to(device), kl_w, cfg.prop_weight)
+            opt.zero_grad(set_to_none=True)
+            out["loss"].backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            step += 1
+            elapsed += time.monotonic() - t0
+            history.append({k: float(v.detach()) for k, v in out.items()})
+            if step % 50 == 0:
+                avg = {k: float(np.mean([h[k] for h in history])) for k in history[0]}
+                history.clear()
+                yield {"phase": "autoencoder", "step": step, "epoch": epoch, "seconds": round(elapsed), **avg}
+            if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60 or elapsed >= budget or should_stop():
+                _checkpoint_ae(model, opt, work, step, elapsed, epoch)
+                last_ckpt = time.monotonic()
+            if elapsed >= budget or should_stop():
+                break
+        else:
+            epoch += 1
+    _checkpoint_ae(model, opt, work, step, elapsed, epoch)
+    model.eval()
+    val = ids_all[-n_val:].to(device)
+    with torch.no_grad():
+        mu, _ = model.encode(val)
+        gen = model.generate(mu)
+    exact = float(np.mean([vocab.decode(g) == vocab.decode(v) for g, v in zip(gen.tolist(), val.tolist())]))
+    state = _state(work)
+    state["ae_heldout_exact_reconstruction"] = exact
+    _save_state(work, state)
+    yield {"phase": "autoencoder", "step": step, "seconds": round(elapsed), "heldout_exact": exact}
+
+
+def _checkpoint_ae(model, opt, work: Path, step: int, elapsed: float, epoch: int) -> None:
+    save_weights(model, work / "ae.safetensors")
+    save_optimizer(opt, work / "ae_opt.pt")
+    state = _state(work)
+    state.update(ae_step=step, ae_seconds=elapsed, ae_epoch=epoch, ae_config=asdict(model.config))
+    _save_state(work, state)
+
+
+def load_autoencoder(work: Path, device) -> SelfiesAutoencoder:
+    state = _state(work)
+    model = SelfiesAutoencoder(AutoencoderConfig(**state["ae_config"])).to(device)
+    load_weights(model, work / "ae.safetensors", device)
+    return model.eval()
+
+
+@torch.no_grad()
+def encode_dataset(model: SelfiesAutoencoder, ids: np.ndarray, device, batch: int = 2048):
+    """Posterior means and standard deviations (N, D) of every training molecule."""
+    mus, sds = [], []
+    for start in range(0, len(ids), batch):
+        chunk = torch.from_numpy(ids[start : start + batch])
+        chunk = chunk[:, : int((chunk != 0).sum(1).max())].to(device)
+        mu, log_var = model.encode(chunk)
+        mus.append(mu.cpu())
+        sds.append((0.5 * log_var).exp().cpu())
+    return torch.cat(mus), torch.cat(sds)
+
+
+def train_diffusion(
+    dataset: MoleculeDataset, work: Path, cfg: MoleculePretrainConfig, should_stop=lambda: False
+) -> Iterator[dict]:
+    """Phase 3: learn the distribution of posterior samples z = mu + sd * eps (standardised)."""
+    from diffusers.training_utils import EMAModel
+
+    from designer_app.models.latent_denoiser import DenoiserConfig, LatentDenoiser
+    from designer_app.models.latent_diffusion import ScheduleConfig, denoising_loss, training_scheduler
+
+    device = pick_device()
+    torch.manual_seed(cfg.seed + 1)
+    ae = load_autoencoder(work, device)
+    mu, sd = encode_dataset(ae, dataset.ids, device)
+    # Statistics of the aggregated posterior, used to standardise what the diffusion model sees.
+    z_mean = mu.mean(0)
+    z_std = (mu.var(0) + sd.pow(2).mean(0)).sqrt()
+    state = _state(work)
+    state.update(latent_mean=z_mean.tolist(), latent_std=z_std.tolist())
+    _save_state(work, state)
+    den_cfg = DenoiserConfig(latent_dim=mu.shape[1])
+    model = LatentDenoiser(den_cfg).to(device)
+    ema = EMAModel(model.parameters(), decay=0.999)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    sched = training_scheduler(ScheduleConfig())
+    if (work / "denoiser.safetensors").exists():
+        load_weights(model, work / "denoiser.safetensors", device)
+        ema_model = LatentDenoiser(den_cfg)
+        load_weights(ema_model, work / "denoiser_ema.safetensors")
+        ema = EMAModel(ema_model.parameters(), decay=0.999)
+        load_optimizer(opt, work / "denoiser_opt.pt")
+    step, elapsed = state.get("dm_step", 0), state.get("dm_seconds", 0.0)
+    budget = cfg.diffusion_minutes * 60
+    gen = torch.Generator().manual_seed(cfg.seed + step)
+    last_ckpt, losses = time.monotonic(), []
+    while elapsed < budget and not should_stop():
+        t0 = time.monotonic()
+        idx = torch.randint(0, len(mu), (512,), generator=gen)
+        z = mu[idx] + sd[idx] * torch.randn(512, mu.shape[1], generator=gen)
+        x0 = ((z - z_mean) / z_std).to(device)
+        # cosine decay of the learning rate over the whole budget (by wall clock, so resumes agree)
+        for group in opt.param_groups:
+            group["lr"] = 1e-3 * 0.5 * (1 + math.cos(math.pi * min(1.0, elapsed / budget)))
+        loss = denoising_loss(model, x0, sched)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        ema.step(model.parameters())
+        step += 1
+        elapsed += time.monotonic() - t0
+        losses.append(float(loss.detach()))
+        if step % 200 == 0:
+            yield {"phase": "diffusion", "step": step, "seconds": round(elapsed), "loss": float(np.mean(losses))}
+            losses.clear()
+        if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
+            _checkpoint_dm(model, ema, opt, work, step, elapsed, den_cfg)
+            last_ckpt = time.monotonic()
+    _checkpoint_dm(model, ema, opt, work, step, elapsed, den_cfg)
+    yield {"phase": "diffusion", "step": step, "seconds": round(elapsed), "done": True}
+
+
+def _checkpoint_dm(model, ema, opt, work: Path, step: int, elapsed: float, den_cfg) -> None:
+    from designer_app.models.latent_denoiser import LatentDenoiser
+
+    save_weights(model, work / "denoiser.safetensors")
+    ema_model = LatentDenoiser(den_cfg)
+    ema.copy_to(ema_model.parameters())
+    save_weights(ema_model, work / "denoiser_ema.safetensors")
+    save_optimizer(opt, work / "denoiser_opt.pt")
+    state = _state(work)
+    state.update(dm_step=step, dm_seconds=elapsed, dm_config=asdict(den_cfg))
+    _save_state(work, state)
+
+
+def export_prior(work: Path, out: Path, vocab: Vocab, cfg: MoleculePretrainConfig, props: np.ndarray) -> Path:
+    """Phase 4: write the prior folder from the EMA denoiser and the autoencoder."""
+    from designer_app.models.latent_denoiser import DenoiserConfig, LatentDenoiser
+    from designer_app.models.latent_diffusion import ScheduleConfig
+    from designer_app.models.molecule_prior import LatentStats, MoleculePrior
+
+    state = _state(work)
+    ae = load_autoencoder(work, "cpu")
+    den = LatentDenoiser(DenoiserConfig(**state["dm_config"]))
+    load_weights(den, work / "denoiser_ema.safetensors")
+    mean, std = property_stats(props)
+    prior = MoleculePrior(
+        vocab,
+        ae,
+        den,
+        ScheduleConfig(),
+        LatentStats(tuple(state["latent_mean"]), tuple(state["latent_std"])),
+        extra={
+            "descriptor_mean": mean.tolist(),
+            "descriptor_std": std.tolist(),
+            "pretrain": asdict(cfg),
+            "training": {
+                "autoencoder_steps": state.get("ae_step"),
+                "autoencoder_minutes": round(state.get("ae_seconds", 0) / 60, 1),
+                "diffusion_steps": state.get("dm_step"),
+                "diffusion_minutes": round(state.get("dm_seconds", 0) / 60, 1),
+                "heldout_exact_reconstruction": state.get("ae_heldout_exact_reconstruction"),
+            },
+        },
+    )
+    return prior.save(out)
+
+
+def run(data_file: Path, out: Path, cfg: MoleculePretrainConfig, should_stop=lambda: False) -> Iterator[dict]:
+    """All phases in order; every phase resumes where an earlier (killed or timed-out) run stopped."""
+    work = out / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    dataset, vocab = prepare_data(data_file, work, cfg)
+    yield {"phase": "data", "molecules": len(dataset.smiles), "vocab": len(vocab), "seconds": round(time.monotonic() - t0)}
+    state = _state(work)
+    if state.get("ae_seconds", 0.0) < cfg.ae_minutes * 60 or "ae_heldout_exact_reconstruction" not in state:
+        yield from train_autoencoder(dataset, vocab, work, cfg, should_stop)
+    if should_stop():
+        return
+    if _state(work).get("dm_seconds", 0.0) < cfg.diffusion_minutes * 60:
+        yield from train_diffusion(dataset, work, cfg, should_stop)
+    if should_stop():
+        return
+    export_prior(work, out, vocab, cfg, dataset.props)
+    yield {"phase": "export", "out": str(out)}

@@ -1,0 +1,358 @@
+"""The campaign store: one SQLite database per campaign, the single source of truth.
+
+Layout of a campaign folder: `campaign.db`, `checkpoints/` (safetensors written atomically before the
+row that names them is committed), `items/` (files that items point to, e.g. PNGs), `exports/`.
+Each thread opens its own `CampaignStore` (its own connection). Every state change is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from designer_app.core.protocols import FAILED, MEASUREMENT_STATUSES, OK, PENDING, OracleResult
+from designer_app.core.records import (
+    PROPOSED,
+    ROUND_STATUSES,
+    CandidateRecord,
+    CheckpointRecord,
+    MeasurementRecord,
+    NewCandidate,
+    RoundRecord,
+)
+from designer_app.store import schema
+from designer_app.store.files import sha256_file
+
+
+class StoreError(RuntimeError):
+    """The campaign database cannot be used as asked; the message says why and what to do."""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class CampaignStore:
+    DB_NAME = "campaign.db"
+
+    def __init__(self, folder: Path, read_only: bool = False):
+        self.folder = Path(folder)
+        self.read_only = read_only
+        self.db = schema.connect(str(self.folder / self.DB_NAME), read_only=read_only)
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    @classmethod
+    def create(cls, folder: str | Path, name: str, domain: str, config: dict) -> "CampaignStore":
+        folder = Path(folder)
+        if (folder / cls.DB_NAME).exists():
+            raise StoreError(f"a campaign already exists in {folder}; choose another name or delete it")
+        for sub in ("checkpoints", "items", "exports"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        store = cls(folder)
+        schema.migrate(store.db)
+        with store.db.atomic():
+            store.db["campaign"].insert(
+                {"id": 1, "name": name, "domain": domain, "config_json": json.dumps(config), "created_at": now()}
+            )
+        return store
+
+    @classmethod
+    def open(cls, folder: str | Path) -> "CampaignStore":
+        """Open for writing; migrate an older schema. A newer or damaged database raises StoreError
+        (use `open_read_only` to look at it)."""
+        folder = Path(folder)
+        path = folder / cls.DB_NAME
+        if not path.exists():
+            raise StoreError(f"no campaign at {folder} ({cls.DB_NAME} is missing)")
+        probe = cls(folder, read_only=True)
+        try:
+            version = schema.schema_version(probe.db)
+            ok = probe.db.execute("PRAGMA quick_check").fetchone()[0]
+        except Exception as exc:  # sqlite3.DatabaseError: file is not a database
+            raise StoreError(f"{path} is damaged ({exc}); restore it from a backup") from exc
+        finally:
+            probe.close()
+        if ok != "ok":
+            raise StoreError(f"{path} failed SQLite's integrity check ({ok}); it was not modified")
+        if version > schema.SCHEMA_VERSION:
+            raise StoreError(
+                f"{path} was written by a newer Designer (schema {version} > {schema.SCHEMA_VERSION}); "
+                "upgrade designer-app to change it. It was not modified."
+            )
+        store = cls(folder)
+        schema.migrate(store.db)
+        return store
+
+    @classmethod
+    def open_read_only(cls, folder: str | Path) -> "CampaignStore":
+        return cls(Path(folder), read_only=True)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "CampaignStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- campaign ----------------------------------------------------------------------------
+    def config(self) -> dict:
+        row = self.db.execute("SELECT config_json FROM campaign WHERE id = 1").fetchone()
+        if row is None:
+            raise StoreError(f"{self.folder} holds no campaign row")
+        return json.loads(row[0])
+
+    # ---- rounds ------------------------------------------------------------------------------
+    def rounds(self) -> list[RoundRecord]:
+        return [_round(r) for r in self.db.query("SELECT * FROM rounds ORDER BY idx")]
+
+    def round(self, index: int) -> RoundRecord | None:
+        rows = list(self.db.query("SELECT * FROM rounds WHERE idx = ?", [index]))
+        return _round(rows[0]) if rows else None
+
+    def add_round(
+        self, index: int, batch_size: int, candidates: Sequence[NewCandidate], checkpoint_id: int | None,
+        seconds: float,
+    ) -> list[int]:
+        """Insert a round with its proposals in one transaction (status `proposed`). Candidates whose
+        key already exists in the campaign are stored as duplicates of the first one."""
+        with self.db.atomic():
+            self.db["rounds"].insert(
+                {
+                    "idx": index,
+                    "status": PROPOSED,
+                    "batch_size": batch_size,
+                    "started_at": now(),
+                    "updated_at": now(),
+                    "seconds_json": json.dumps({"propose": round(seconds, 3)}),
+                }
+            )
+            return self._insert_candidates(index, candidates, checkpoint_id)
+
+    def add_candidates(self, round_index: int, candidates: Sequence[NewCandidate]) -> list[int]:
+        """Add candidates (e.g. the user's own) to an existing round."""
+        with self.db.atomic():
+            return self._insert_candidates(round_index, candidates, None)
+
+    def _insert_candidates(self, index: int, candidates: Sequence[NewCandidate], checkpoint_id) -> list[int]:
+        first_by_key = {
+            key: cid for key, cid in self.db.execute("SELECT key, MIN(id) FROM candidates WHERE key != '' GROUP BY key")
+        }
+        ids = []
+        stamp = now()
+        for c in candidates:
+            duplicate_of = first_by_key.get(c.key) if c.key else None
+            cid = self.db["candidates"].insert(
+                {
+                    "round": index,
+                    "item": c.item,
+                    "key": c.key,
+                    "feasible": int(c.feasible),
+                    "reason": c.reason,
+                    "latent_json": None if c.latent is None else json.dumps([round(v, 6) for v in c.latent]),
+                    "predicted_mean": _num(c.predicted_mean),
+                    "predicted_std": _num(c.predicted_std),
+                    "acquisition": _num(c.acquisition),
+                    "checkpoint_id": checkpoint_id,
+                    "source": c.source,
+                    "duplicate_of": duplicate_of,
+                    "created_at": stamp,
+                }
+            ).last_pk
+            if c.key and duplicate_of is None:
+                first_by_key[c.key] = cid
+            ids.append(cid)
+        return ids
+
+    def set_status(self, index: int, status: str, phase: str | None = None, seconds: float | None = None) -> None:
+        with self.db.atomic():
+            self._set_status(index, status, phase, seconds)
+
+    def _set_status(self, index: int, status: str, phase: str | None, seconds: float | None) -> None:
+        if status not in ROUND_STATUSES:
+            raise ValueError(f"unknown round status {status}")
+        current = self.round(index)
+        if current is None:
+            raise StoreError(f"round {index} does not exist")
+        timing = dict(current.seconds)
+        if phase is not None and seconds is not None:
+            timing[phase] = round(timing.get(phase, 0.0) + seconds, 3)
+        self.db["rounds"].update(index, {"status": status, "updated_at": now(), "seconds_json": json.dumps(timing)})
+
+    # ---- measurements ------------------------------------------------------------------------
+    def record_measurements(
+        self,
+        results: Iterable[tuple[int, OracleResult]],
+        source: str,
+        round_status: tuple[int, str] | None = None,
+        phase_seconds: tuple[str, float] | None = None,
+        replaces: dict[int, int] | None = None,
+    ) -> list[int]:
+        """Append measurements (candidate id, result) and optionally move a round to a new status,
+        all in one transaction: either every row and the status land, or none do."""
+        replaces = replaces or {}
+        ids = []
+        with self.db.atomic():
+            stamp = now()
+            for cid, result in results:
+                status = result.status if result.status in MEASUREMENT_STATUSES else FAILED
+                value = result.value
+                if value is not None and not math.isfinite(value):
+                    value, status = None, FAILED
+                ids.append(
+                    self.db["measurements"].insert(
+                        {
+                            "candidate_id": cid,
+                            "value": value if status == OK else None,
+                            "status": status,
+                            "source": source,
+                            "note": result.note,
+                            "created_at": stamp,
+                            "replaces": replaces.get(cid),
+                        }
+                    ).last_pk
+                )
+            if round_status is not None:
+                phase, secs = phase_seconds or (None, None)
+                self._set_status(round_status[0], round_status[1], phase, secs)
+        return ids
+
+    def measurements(self, candidate_id: int | None = None) -> list[MeasurementRecord]:
+        sql, args = "SELECT * FROM measurements", []
+        if candidate_id is not None:
+            sql, args = sql + " WHERE candidate_id = ?", [candidate_id]
+        return [MeasurementRecord(**_pick(r, MeasurementRecord)) for r in self.db.query(sql + " ORDER BY id", args)]
+
+    # ---- candidates --------------------------------------------------------------------------
+    def candidates(self, round_index: int | None = None) -> list[CandidateRecord]:
+        """Candidates with their effective scores (see CandidateRecord)."""
+        sql, args = "SELECT * FROM candidates", []
+        if round_index is not None:
+            sql, args = sql + " WHERE round = ?", [round_index]
+        rows = list(self.db.query(sql + " ORDER BY id", args))
+        scores = self._effective_scores()
+        out = []
+        for r in rows:
+            origin = r["duplicate_of"] or r["id"]
+            score, status, n, spread = scores.get(origin, (None, "unscored", 0, None))
+            out.append(
+                CandidateRecord(
+                    id=r["id"],
+                    round=r["round"],
+                    item=r["item"],
+                    key=r["key"] or "",
+                    feasible=bool(r["feasible"]),
+                    reason=r["reason"] or "",
+                    latent=json.loads(r["latent_json"]) if r["latent_json"] else None,
+                    predicted_mean=r["predicted_mean"],
+                    predicted_std=r["predicted_std"],
+                    acquisition=r["acquisition"],
+                    checkpoint_id=r["checkpoint_id"],
+                    source=r["source"],
+                    duplicate_of=r["duplicate_of"],
+                    score=score,
+                    score_status=status,
+                    n_replicates=n,
+                    score_spread=spread,
+                )
+            )
+        return out
+
+    def _effective_scores(self) -> dict[int, tuple[float | None, str, int, float | None]]:
+        """candidate id -> (mean of current ok values, status, replicates, spread). A measurement
+        that another one `replaces` is no longer current; several current ok rows are replicates."""
+        rows = list(self.db.query("SELECT id, candidate_id, value, status, replaces FROM measurements"))
+        superseded = {r["replaces"] for r in rows if r["replaces"] is not None}
+        by_candidate: dict[int, list[dict]] = {}
+        for r in rows:
+            if r["id"] not in superseded:
+                by_candidate.setdefault(r["candidate_id"], []).append(r)
+        out = {}
+        for cid, current in by_candidate.items():
+            values = [r["value"] for r in current if r["status"] == OK and r["value"] is not None]
+            if values:
+                mean = sum(values) / len(values)
+                spread = (max(values) - min(values)) if len(values) > 1 else None
+                out[cid] = (mean, OK, len(values), spread)
+            elif any(r["status"] == FAILED for r in current):
+                out[cid] = (None, FAILED, 0, None)
+            elif any(r["status"] == OK for r in current):  # ok without value: infeasible per oracle
+                out[cid] = (None, OK, 0, None)
+            else:
+                out[cid] = (None, PENDING, 0, None)
+        return out
+
+    def update_predictions(self, predictions: dict[int, tuple[float, float, float]]) -> None:
+        """Refresh predicted mean, std and acquisition after a refit (derived values, not lab data)."""
+        with self.db.atomic():
+            for cid, (mean, std, acq) in predictions.items():
+                self.db["candidates"].update(cid, {"predicted_mean": _num(mean), "predicted_std": _num(std), "acquisition": _num(acq)})
+
+    # ---- checkpoints -------------------------------------------------------------------------
+    def add_checkpoint(
+        self, round_index: int, kind: str, path: Path, round_status: str | None = None,
+        phase_seconds: tuple[str, float] | None = None,
+    ) -> int:
+        """Record a checkpoint file (already written atomically) and optionally advance the round."""
+        path = Path(path)
+        rel = path.relative_to(self.folder) if path.is_absolute() and self.folder in path.parents else path
+        with self.db.atomic():
+            cid = self.db["checkpoints"].insert(
+                {"round": round_index, "kind": kind, "path": str(rel), "sha256": sha256_file(self.folder / rel), "created_at": now()}
+            ).last_pk
+            if round_status is not None:
+                phase, secs = phase_seconds or (None, None)
+                self._set_status(round_index, round_status, phase, secs)
+        return cid
+
+    def checkpoints(self, kind: str | None = None) -> list[CheckpointRecord]:
+        sql, args = "SELECT * FROM checkpoints", []
+        if kind is not None:
+            sql, args = sql + " WHERE kind = ?", [kind]
+        return [CheckpointRecord(**r) for r in self.db.query(sql + " ORDER BY id", args)]
+
+    def latest_checkpoint(self, kind: str, before_round: int | None = None) -> CheckpointRecord | None:
+        records = [c for c in self.checkpoints(kind) if before_round is None or c.round < before_round]
+        return records[-1] if records else None
+
+    def checkpoint_path(self, record: CheckpointRecord) -> Path:
+        path = (self.folder / record.path).resolve()
+        if self.folder.resolve() not in path.parents:
+            raise StoreError(f"checkpoint path {record.path} points outside the campaign folder; refusing it")
+        if sha256_file(path) != record.sha256:
+            raise StoreError(f"checkpoint {record.path} does not match its recorded sha256; it was modified")
+        return path
+
+    # ---- event log ---------------------------------------------------------------------------
+    def log_event(self, round_index: int | None, kind: str, payload: dict) -> None:
+        with self.db.atomic():
+            self.db["events"].insert(
+                {"round": round_index, "kind": kind, "payload_json": json.dumps(payload, default=str), "created_at": now()}
+            )
+
+    def events(self, limit: int = 1000) -> list[dict]:
+        rows = self.db.query("SELECT * FROM events ORDER BY id DESC LIMIT ?", [limit])
+        return [{**r, "payload": json.loads(r.pop("payload_json"))} for r in rows][::-1]
+
+
+def _round(r: dict) -> RoundRecord:
+    return RoundRecord(
+        index=r["idx"],
+        status=r["status"],
+        batch_size=r["batch_size"],
+        started_at=r["started_at"],
+        updated_at=r["updated_at"],
+        seconds=json.loads(r["seconds_json"] or "{}"),
+    )
+
+
+def _num(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(v) else float(v)
+
+
+def _pick(row: dict, cls) -> dict:
+    return {k: row[k] for k in cls.__dataclass_fields__}

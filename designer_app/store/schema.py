@@ -1,0 +1,117 @@
+"""The campaign database schema and its versioned migrations.
+
+`MIGRATIONS[i]` upgrades a database from version i to i + 1. A database newer than this code is
+opened read-only with a clear message, never modified.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+
+def _v0_to_v1(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["campaign"].create(
+        {"id": int, "name": str, "domain": str, "config_json": str, "created_at": str}, pk="id"
+    )
+    db["checkpoints"].create(
+        {"id": int, "round": int, "kind": str, "path": str, "sha256": str, "created_at": str}, pk="id"
+    )
+    db["rounds"].create(
+        {
+            "idx": int,
+            "status": str,
+            "batch_size": int,
+            "started_at": str,
+            "updated_at": str,
+            "seconds_json": str,
+        },
+        pk="idx",
+    )
+    db["candidates"].create(
+        {
+            "id": int,
+            "round": int,
+            "item": str,
+            "key": str,
+            "feasible": int,
+            "reason": str,
+            "latent_json": str,
+            "predicted_mean": float,
+            "predicted_std": float,
+            "acquisition": float,
+            "checkpoint_id": int,
+            "source": str,
+            "duplicate_of": int,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("round", "rounds", "idx"), ("checkpoint_id", "checkpoints", "id"), ("duplicate_of", "candidates", "id")],
+    )
+    db["candidates"].create_index(["round"])
+    db["candidates"].create_index(["key"])
+    db["measurements"].create(
+        {
+            "id": int,
+            "candidate_id": int,
+            "value": float,
+            "status": str,
+            "source": str,
+            "note": str,
+            "created_at": str,
+            "replaces": int,
+        },
+        pk="id",
+        foreign_keys=[("candidate_id", "candidates", "id"), ("replaces", "measurements", "id")],
+    )
+    db["measurements"].create_index(["candidate_id"])
+    db["events"].create({"id": int, "round": int, "kind": str, "payload_json": str, "created_at": str}, pk="id")
+    # Measurements are append-only: the database itself refuses updates and deletes.
+    db.execute(
+        "CREATE TRIGGER measurements_no_update BEFORE UPDATE ON measurements "
+        "BEGIN SELECT RAISE(ABORT, 'measurements are append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER measurements_no_delete BEFORE DELETE ON measurements "
+        "BEGIN SELECT RAISE(ABORT, 'measurements are append-only'); END"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v0_to_v1]
+
+
+def connect(path: str, read_only: bool = False) -> sqlite_utils.Database:
+    """A connection with WAL, a busy timeout, foreign keys and full fsync (lab data must survive
+    power loss, not only a crash of the app)."""
+    if read_only:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return sqlite_utils.Database(conn)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    if "meta" not in db.table_names():
+        return 0
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply pending migrations, each in its own transaction. Returns the final version."""
+    version = schema_version(db)
+    while version < SCHEMA_VERSION:
+        with db.atomic():
+            MIGRATIONS[version](db)
+            version += 1
+            db["meta"].upsert({"key": "schema_version", "value": str(version)}, pk="key")
+    return version

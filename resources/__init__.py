@@ -1,0 +1,1 @@
+"""Shipped priors and data files (installed as designer_app.resources)."""

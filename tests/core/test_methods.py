@@ -1,0 +1,41 @@
+from designer_app.config import CampaignConfig
+from designer_app.core import methods
+
+
+def plan(method, round_index, **kw):
+    return methods.plan(CampaignConfig(name="m", method=method, rounds=3, **kw), round_index)
+
+
+def test_each_method_uses_its_optimism():
+    assert plan("seiko-ucb", 1).acquisition.kind == "ucb-gram"
+    assert plan("seiko-ucb", 1, bonus="ensemble-std").acquisition.kind == "ucb-std"
+    assert plan("seiko-ucb", 1, beta=2.5).acquisition.beta == 2.5
+    assert plan("seiko-bootstrap", 1).acquisition.kind == "max"
+    assert plan("seiko-ts", 1).acquisition.kind == "head"
+    assert plan("greedy", 1).acquisition.kind == "mean"
+    assert plan("non-adaptive", 1).acquisition.kind == "mean"
+
+
+def test_pretrained_never_fits_or_finetunes():
+    p = plan("pretrained", 1)
+    assert not p.fit and not p.finetune
+
+
+def test_last_round_is_fitted_but_not_finetuned():
+    assert plan("greedy", 2).finetune and not plan("greedy", 3).finetune
+    assert plan("greedy", 3).fit
+    # non-adaptive has two rounds whatever K is: prior batch, then the fine-tuned model's batch
+    assert plan("non-adaptive", 1).finetune and not plan("non-adaptive", 2).finetune
+
+
+def test_thompson_head_is_reproducible_and_varies_over_rounds():
+    heads = [plan("seiko-ts", r, seed=3).acquisition.head for r in range(1, 4)]
+    assert heads == [plan("seiko-ts", r, seed=3).acquisition.head for r in range(1, 4)]
+    many = {methods.plan(CampaignConfig(name="m", method="seiko-ts", rounds=40), r).acquisition.head for r in range(1, 40)}
+    assert len(many) > 1 and all(0 <= h < 5 for h in many)
+
+
+def test_non_adaptive_gets_matched_finetune_compute():
+    cfg = CampaignConfig(name="m", method="non-adaptive", rounds=4)
+    assert methods.finetune_steps(cfg) == 3 * cfg.finetune.steps
+    assert methods.finetune_steps(CampaignConfig(name="m", rounds=4)) == cfg.finetune.steps

@@ -1,0 +1,152 @@
+"""The command line as a user scripts it: new, run, status --json, export, import-scores, list."""
+
+import csv
+import json
+
+import pytest
+
+from conftest import TINY_SETTINGS
+from designer_app.cli import main
+from designer_app.store import CampaignStore, campaign_dir
+
+
+def new(home, name, prior, *extra, oracle="qed", rounds="2", batch="12"):
+    args = ["--home", str(home), "new", name, "--oracle", oracle, "--prior", str(prior), "--rounds", rounds,
+            "--batch-size", batch, *TINY_SETTINGS, *extra]
+    assert main(args) == 0
+
+
+def status(home, name, capsys):
+    capsys.readouterr()
+    assert main(["--home", str(home), "status", name, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("method", ["seiko-ucb", "seiko-bootstrap", "seiko-ts", "greedy", "non-adaptive", "pretrained"])
+def test_every_method_runs_end_to_end(method, tmp_path, tiny_prior, capsys):
+    new(tmp_path, "m", tiny_prior, "--method", method, rounds="3", batch="10")
+    assert main(["--home", str(tmp_path), "run", "m"]) == 0
+    data = status(tmp_path, "m", capsys)
+    assert data["state"] == "finished" and data["method"] == method
+    assert sum(r["n_candidates"] for r in data["rounds"]) == 30
+    assert data["oracle_calls"] == sum(r["n_scored"] for r in data["rounds"]) - _duplicates_scored(tmp_path)
+    assert data["regret"] == pytest.approx(data["optimum"] - data["best_so_far"])
+    for key in ("index", "status", "n_candidates", "n_scored", "n_feasible", "best", "mean"):
+        assert key in data["rounds"][0]
+    store = CampaignStore.open(campaign_dir("m", tmp_path))
+    kinds = [c.kind for c in store.checkpoints()]
+    if method == "pretrained":
+        assert kinds == []
+    else:
+        assert "reward" in kinds and ("denoiser" in kinds)
+
+
+def _duplicates_scored(home):
+    store = CampaignStore.open(campaign_dir("m", home))
+    return sum(1 for c in store.candidates() if c.duplicate_of is not None and c.score_status in ("ok", "failed"))
+
+
+def test_run_rounds_limits_new_rounds(tmp_path, tiny_prior, capsys):
+    new(tmp_path, "r", tiny_prior, rounds="3")
+    assert main(["--home", str(tmp_path), "run", "r", "--rounds", "1"]) == 0
+    assert [r["status"] for r in status(tmp_path, "r", capsys)["rounds"]] == ["done"]
+    assert main(["--home", str(tmp_path), "run", "r"]) == 0
+    assert status(tmp_path, "r", capsys)["state"] == "finished"
+
+
+def test_manual_lab_round_trip(tmp_path, tiny_prior, capsys):
+    new(tmp_path, "lab", tiny_prior, oracle="manual")
+    assert main(["--home", str(tmp_path), "run", "lab"]) == 0
+    data = status(tmp_path, "lab", capsys)
+    assert data["state"] == "awaiting_scores" and data["rounds"][0]["status"] == "awaiting_scores"
+    batch = tmp_path / "batch.csv"
+    assert main(["--home", str(tmp_path), "export", "lab", str(batch), "--round", "1"]) == 0
+    rows = list(csv.DictReader(batch.open()))
+    assert {"id", "round", "item", "score", "status", "predicted_mean", "predicted_std", "feasible"} <= set(rows[0])
+    # the lab fills in a score for every pending molecule (here: its length)
+    for row in rows:
+        if row["status"] == "pending":
+            row["score"] = str(len(row["item"]) / 100)
+    with batch.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert main(["--home", str(tmp_path), "import-scores", "lab", str(batch)]) == 0
+    # importing the same file again changes nothing
+    n_before = len(CampaignStore.open(campaign_dir("lab", tmp_path)).measurements())
+    assert main(["--home", str(tmp_path), "import-scores", "lab", str(batch)]) == 0
+    assert len(CampaignStore.open(campaign_dir("lab", tmp_path)).measurements()) == n_before
+    assert main(["--home", str(tmp_path), "run", "lab"]) == 0  # fits, fine-tunes, proposes round 2, awaits
+    data = status(tmp_path, "lab", capsys)
+    assert [r["status"] for r in data["rounds"]] == ["done", "awaiting_scores"]
+    kinds = [c.kind for c in CampaignStore.open(campaign_dir("lab", tmp_path)).checkpoints()]
+    assert kinds == ["reward", "denoiser"]
+
+
+def test_malformed_import_writes_nothing_and_names_the_line(tmp_path, tiny_prior, capsys):
+    new(tmp_path, "bad", tiny_prior, oracle="manual")
+    main(["--home", str(tmp_path), "run", "bad"])
+    ids = [c.id for c in CampaignStore.open(campaign_dir("bad", tmp_path)).candidates() if c.feasible]
+    bad = tmp_path / "scores.csv"
+    bad.write_text(f"id,score\n{ids[0]},0.5\n{ids[1]},abc\n")
+    capsys.readouterr()
+    assert main(["--home", str(tmp_path), "import-scores", "bad", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "line 3" in err and "score" in err and "not a number" in err
+    assert CampaignStore.open(campaign_dir("bad", tmp_path)).measurements() == []
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("id,score\n999999,0.5\n")
+    assert main(["--home", str(tmp_path), "import-scores", "bad", str(unknown)]) == 2
+    assert "999999 is not a candidate" in capsys.readouterr().err
+    assert CampaignStore.open(campaign_dir("bad", tmp_path)).measurements() == []
+
+
+def test_import_by_smiles_and_add_new(tmp_path, tiny_prior, capsys):
+    new(tmp_path, "s", tiny_prior, oracle="manual")
+    main(["--home", str(tmp_path), "run", "s"])
+    store = CampaignStore.open(campaign_dir("s", tmp_path))
+    first = next(c for c in store.candidates() if c.feasible)
+    f = tmp_path / "smiles.csv"
+    f.write_text(f"smiles,score,note\n{first.item},0.7,assay A\nOCCN,0.2,our own\n")
+    assert main(["--home", str(tmp_path), "import-scores", "s", str(f)]) == 2
+    assert "--add-new" in capsys.readouterr().err
+    assert main(["--home", str(tmp_path), "import-scores", "s", str(f), "--add-new"]) == 0
+    cands = {c.item: c for c in CampaignStore.open(campaign_dir("s", tmp_path)).candidates()}
+    assert cands[first.item].score == pytest.approx(0.7)
+    assert cands["NCCO"].source == "user" and cands["NCCO"].score == pytest.approx(0.2)
+
+
+def test_export_top_and_sdf(tmp_path, tiny_prior):
+    new(tmp_path, "e", tiny_prior)
+    main(["--home", str(tmp_path), "run", "e"])
+    out = tmp_path / "top.csv"
+    assert main(["--home", str(tmp_path), "export", "e", str(out), "--top", "3"]) == 0
+    scores = [float(r["score"]) for r in csv.DictReader(out.open())]
+    assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+    sdf = tmp_path / "top.sdf"
+    assert main(["--home", str(tmp_path), "export", "e", str(sdf), "--top", "3"]) == 0
+    assert sdf.read_text().count("$$$$") == 3
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path, tiny_prior, capsys):
+    assert main(["--home", str(tmp_path), "new", "x", "--oracle", "qde", "--prior", str(tiny_prior)]) == 2
+    assert "qed" in capsys.readouterr().err  # suggests the right name
+    assert main(["--home", str(tmp_path), "new", "x", "--oracle", "qed", "--prior", str(tmp_path / "nope")]) == 2
+    assert "prior" in capsys.readouterr().err
+    assert main(["--home", str(tmp_path), "status", "missing"]) == 2
+    assert "no campaign named 'missing'" in capsys.readouterr().err
+    new(tmp_path, "dup", tiny_prior)
+    assert main(["--home", str(tmp_path), "new", "dup", "--oracle", "qed", "--prior", str(tiny_prior)]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_home_from_environment(home, tiny_prior):
+    assert main(["new", "env", "--oracle", "qed", "--prior", str(tiny_prior), *TINY_SETTINGS]) == 0
+    assert (home / "campaigns" / "env" / "campaign.db").exists()
+
+
+def test_list_commands(capsys):
+    for what in ("methods", "oracles", "priors"):
+        assert main(["list", what]) == 0
+    out = capsys.readouterr().out
+    assert "seiko-ucb" in out and "qed" in out
