@@ -149,6 +149,8 @@ def train_autoencoder(
             ids = ids_all[train_idx[batch_idx]]
             ids = ids[:, : int((ids != 0).sum(1).max())].to(device)
             kl_w = cfg.kl_weight * min(1.0, step / max(1, cfg.kl_warmup_steps))
+            for group in opt.param_groups:
+                group["lr"] = ae_learning_rate(cfg.lr, elapsed / budget)
             out = model.loss(ids, props_all[train_idx[batch_idx]].to(device), kl_w, cfg.prop_weight)
             opt.zero_grad(set_to_none=True)
             out["loss"].backward()
@@ -179,6 +181,15 @@ def train_autoencoder(
     state["ae_heldout_exact_reconstruction"] = exact
     _save_state(work, state)
     yield {"phase": "autoencoder", "step": step, "seconds": round(elapsed), "heldout_exact": exact}
+
+
+def ae_learning_rate(base: float, progress: float) -> float:
+    """Constant for the first 60 % of the budget, then cosine decay to 10 % (by wall-clock progress,
+    so a resumed run follows the same schedule)."""
+    if progress < 0.6:
+        return base
+    frac = min(1.0, (progress - 0.6) / 0.4)
+    return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
 def _checkpoint_ae(model, opt, work: Path, step: int, elapsed: float, epoch: int) -> None:
