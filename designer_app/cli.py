@@ -107,11 +107,13 @@ def cmd_status(args) -> int:
     print(f"{data['name']}: {data['method']} on {data['oracle']} ({data['domain']}) - {data['state']}")
     print(f"oracle calls {data['oracle_calls']}/{data['budget']}, best so far {_fmt(data['best_so_far'])}"
           + (f", regret {_fmt(data['regret'])}" if data["regret"] is not None else ""))
-    print(f"{'round':>5} {'status':<16} {'cands':>5} {'scored':>6} {'feas':>5} {'uniq':>5} {'best':>7} {'mean':>7}  seconds")
+    print(f"{'round':>5} {'status':<16} {'cands':>5} {'scored':>6} {'feas':>5} {'uniq':>5} {'best':>7} {'mean':>7} "
+          f"{'gap':>7} {'KLprior':>7}  seconds")
     for r in data["rounds"]:
         secs = " ".join(f"{k}={v:.1f}" for k, v in r["seconds"].items())
         print(f"{r['index']:>5} {r['status']:<16} {r['n_candidates']:>5} {r['n_scored']:>6} {r['n_feasible']:>5} "
-              f"{r['n_unique']:>5} {_fmt(r['best']):>7} {_fmt(r['mean']):>7}  {secs}")
+              f"{r['n_unique']:>5} {_fmt(r['best']):>7} {_fmt(r['mean']):>7} {_fmt(r['prediction_gap']):>7} "
+              f"{_fmt(r['kl_to_prior']):>7}  {secs}")
     return 0
 
 
@@ -155,7 +157,8 @@ def cmd_pretrain(args) -> int:
     from designer_app.models.prior_quality import write_card
 
     cfg = pm.MoleculePretrainConfig(
-        n_train=args.n_train, ae_minutes=args.minutes * 5 / 6, diffusion_minutes=args.minutes / 6, seed=args.seed
+        n_train=args.n_train, ae_minutes=args.minutes * 5 / 6, diffusion_minutes=args.minutes / 6,
+        ae_steps=args.ae_steps, seed=args.seed,
     )
     out = Path(args.out)
     started = time.monotonic()
@@ -226,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--out", required=True)
     pt.add_argument("--minutes", type=float, default=72.0, help="total training budget")
     pt.add_argument("--n-train", type=int, default=150_000)
+    pt.add_argument("--ae-steps", type=int, default=1_000_000, help="autoencoder step budget (ends the phase early)")
     pt.add_argument("--seed", type=int, default=0)
     pt.add_argument("--eval-samples", type=int, default=10_000)
     pt.add_argument("--no-card", action="store_true")

@@ -67,8 +67,8 @@ class FinetuneConfig:
         max_grad_norm: gradient clipping.
     """
 
-    steps: int = 60
-    batch_size: int = 64
+    steps: int = 40
+    batch_size: int = 32
     lr: float = 3e-4
     grad_steps: int = 5
     min_sigma: float = 0.05
@@ -114,7 +114,7 @@ class CampaignConfig:
     anchor: str = "previous"
     seed: int = 0
     optimum: float | None = None
-    sample_steps: int = 50
+    sample_steps: int = 25
     reward: RewardConfig = field(default_factory=RewardConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     schema_version: int = SCHEMA_VERSION

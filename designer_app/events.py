@@ -74,9 +74,12 @@ class FinetuneProgress(Event):
 
 @dataclass(frozen=True)
 class FinetuneFinished(Event):
+    """Fine-tuning of a round ended; kl_to_prior is the new model's KL to the shipped prior."""
+
     round: int
     steps: int
     seconds: float
+    kl_to_prior: float
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,12 @@ def test_every_method_runs_end_to_end(method, tmp_path, tiny_prior, capsys):
     kinds = [c.kind for c in store.checkpoints()]
     if method == "pretrained":
         assert kinds == []
+        assert all(r["kl_to_prior"] is None for r in data["rounds"])
     else:
         assert "reward" in kinds and ("denoiser" in kinds)
+        assert data["rounds"][0]["kl_to_prior"] >= 0  # over-optimisation watch is recorded
+        later = [r for r in data["rounds"][1:] if r["predicted_mean"] is not None]
+        assert later and all(r["prediction_gap"] == pytest.approx(r["predicted_mean"] - r["mean"], abs=1e-9) for r in later)
 
 
 def _duplicates_scored(home):

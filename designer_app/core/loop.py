@@ -254,9 +254,12 @@ def _finetune(campaign: Campaign, index: int, plan, should_stop) -> Iterator[Eve
         rewards.append(step.reward)
         kls.append(step.kl)
         yield FinetuneProgress(index, step.step, steps, step.reward, step.kl, step.loss)
+    # Over-optimisation watch: how far the new model has moved from the shipped prior.
+    kl_prior = campaign.engine.kl_to_prior(str(out), round_seed(cfg, index, 5))
+    store.add_round_metrics(index, {"kl_to_prior": round(kl_prior, 4)})
     seconds = time.monotonic() - t0
     store.add_checkpoint(index, DENOISER, out, round_status=FINETUNED, phase_seconds=("finetune", seconds))
-    yield FinetuneFinished(index, len(rewards), round(seconds, 3))
+    yield FinetuneFinished(index, len(rewards), round(seconds, 3), round(kl_prior, 4))
 
 
 # ---- figures used by events and status ---------------------------------------------------------

@@ -19,6 +19,9 @@ def round_summaries(rounds: Sequence[RoundRecord], candidates: Sequence[Candidat
         cands = [c for c in candidates if c.round == r.index]
         values = finite(c.score for c in cands)
         feasible_keys = [c.key for c in cands if c.feasible]
+        pairs = [(c.predicted_mean, c.score) for c in cands if c.predicted_mean is not None and c.score is not None]
+        predicted = sum(p for p, _ in pairs) / len(pairs) if pairs else None
+        gap = predicted - sum(y for _, y in pairs) / len(pairs) if pairs else None
         out.append(
             RoundSummary(
                 index=r.index,
@@ -31,6 +34,10 @@ def round_summaries(rounds: Sequence[RoundRecord], candidates: Sequence[Candidat
                 best=max(values) if values else None,
                 mean=sum(values) / len(values) if values else None,
                 seconds=dict(r.seconds),
+                unique_fraction=len(set(feasible_keys)) / len(cands) if cands else None,
+                predicted_mean=predicted,
+                prediction_gap=gap,
+                kl_to_prior=r.metrics.get("kl_to_prior"),
             )
         )
     return out

@@ -28,6 +28,7 @@ class RoundRecord:
     started_at: str
     updated_at: str
     seconds: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,10 @@ class CheckpointRecord:
 
 @dataclass(frozen=True)
 class RoundSummary:
-    """Per-round figures for `status --json` (true scores only)."""
+    """Per-round figures for `status --json`. best/mean are true scores of the round's candidates;
+    prediction_gap = mean predicted score (by the reward model that guided this round's sampler)
+    minus mean true score over the same candidates: large positive gaps signal over-optimisation;
+    kl_to_prior is the KL of the model fine-tuned after this round to the shipped prior."""
 
     index: int
     status: str
@@ -121,6 +125,10 @@ class RoundSummary:
     best: float | None
     mean: float | None
     seconds: dict[str, float]
+    unique_fraction: float | None = None
+    predicted_mean: float | None = None
+    prediction_gap: float | None = None
+    kl_to_prior: float | None = None
 
 
 def finite(values) -> list[float]:

@@ -133,7 +133,9 @@ class SelfiesAutoencoder(nn.Module):
         logits = self.decode_logits(z, ids)
         recon = F.cross_entropy(logits.transpose(1, 2), ids, ignore_index=0, reduction="sum") / ids.shape[0]
         kl = 0.5 * (mu.pow(2) + log_var.exp() - 1.0 - log_var).sum(dim=1).mean()
-        _, pred = self.properties(mu)
+        # The heads read the same noisy z the decoder reconstructs from, so that what they predict for
+        # a latent matches the molecule the decoder makes of it (reading mu made them disagree on samples).
+        _, pred = self.properties(z)
         mask = ~torch.isnan(props)
         prop = F.mse_loss(pred[mask], props[mask]) if bool(mask.any()) else pred.sum() * 0.0
         total = recon + kl_weight * kl + prop_weight * prop

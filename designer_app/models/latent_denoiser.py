@@ -28,8 +28,8 @@ class DenoiserConfig:
     """
 
     latent_dim: int = 64
-    hidden: int = 512
-    n_blocks: int = 4
+    hidden: int = 384
+    n_blocks: int = 3
     time_dim: int = 128
     dropout: float = 0.0
 

@@ -95,7 +95,7 @@ def build_dataset(
     ids = ids[keep]
     props = np.full((len(kept_smiles), len(chemistry.DESCRIPTOR_NAMES)), np.nan, dtype=np.float32)
     n = min(n_with_props, len(kept_smiles))
-    chunks = [list(kept_smiles[i : i + 2000]) for i in range(0, n, 2000)]
+    chunks = [list(kept_smiles[i : min(i + 2000, n)]) for i in range(0, n, 2000)]
     if processes > 1 and len(chunks) > 1:
         with get_context("fork").Pool(processes) as pool:
             parts = pool.map(_descriptors_chunk, chunks)

@@ -16,7 +16,7 @@ from designer_app.config import CampaignConfig
 from designer_app.core.protocols import FitReport, FinetuneStep, Prediction, Proposal
 from designer_app.domains import molecules
 from designer_app.models.finetune import seiko_finetune
-from designer_app.models.latent_diffusion import sample
+from designer_app.models.latent_diffusion import sample, sample_with_kl
 from designer_app.models.molecule_prior import MoleculePrior
 from designer_app.models.reward import RewardEnsemble, fit_ensemble
 from designer_app.models.serialization import load_weights, pick_device, save_weights
@@ -123,3 +123,12 @@ class MoleculeEngine:
             should_stop,
         )
         save_weights(trainee, out_path)
+
+    @torch.no_grad()
+    def kl_to_prior(self, model_path: str, seed: int, n: int = 64) -> float:
+        """Mean summed per-step KL of a fine-tuned denoiser to the prior's, on its own trajectories."""
+        model = self._denoiser(model_path)
+        gen = torch.Generator().manual_seed(seed)
+        traj = sample_with_kl(model, self.prior.denoiser, n, self.prior.latent_dim, self.schedule,
+                              grad_steps=0, min_sigma=self.cfg.finetune.min_sigma, generator=gen, device=self.device)
+        return float(traj.kl.mean())

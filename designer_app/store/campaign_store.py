@@ -172,6 +172,15 @@ class CampaignStore:
         with self.db.atomic():
             self._set_status(index, status, phase, seconds)
 
+    def add_round_metrics(self, index: int, metrics: dict) -> None:
+        """Merge derived per-round figures (e.g. KL to the prior) into the round's metrics."""
+        with self.db.atomic():
+            current = self.round(index)
+            if current is None:
+                raise StoreError(f"round {index} does not exist")
+            merged = {**current.metrics, **metrics}
+            self.db["rounds"].update(index, {"metrics_json": json.dumps(merged)})
+
     def _set_status(self, index: int, status: str, phase: str | None, seconds: float | None) -> None:
         if status not in ROUND_STATUSES:
             raise ValueError(f"unknown round status {status}")
@@ -347,6 +356,7 @@ def _round(r: dict) -> RoundRecord:
         started_at=r["started_at"],
         updated_at=r["updated_at"],
         seconds=json.loads(r["seconds_json"] or "{}"),
+        metrics=json.loads(r.get("metrics_json") or "{}"),
     )
 
 

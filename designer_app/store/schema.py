@@ -30,6 +30,7 @@ def _v0_to_v1(db: sqlite_utils.Database) -> None:
             "started_at": str,
             "updated_at": str,
             "seconds_json": str,
+            "metrics_json": str,
         },
         pk="idx",
     )

@@ -1,0 +1,53 @@
+"""Entry point of the desktop app: `designer-app` with no subcommand, or `python -m designer_app.gui.app`.
+
+Only Qt and the light parts of the package load here; torch and RDKit load on the engine and depiction
+threads when first needed, so the window appears quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication
+
+from designer_app.store import campaign_dir
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="designer-app", description="Designer: SEIKO design campaigns (desktop app).")
+    p.add_argument("--home", help="data folder (default: DESIGNER_APP_HOME or the user data folder)")
+    p.add_argument("campaign", nargs="?", help="a campaign name or folder to open at start")
+    return p
+
+
+def campaign_folder(spec: str, home: str | Path | None) -> Path:
+    """A campaign given as a folder path or as a name in the data home."""
+    path = Path(spec).expanduser()
+    return path if (path / "campaign.db").exists() else campaign_dir(spec, home)
+
+
+def main(argv: list[str] | None = None, home: str | Path | None = None) -> int:
+    """Open the main window and run the event loop; returns the exit code."""
+    args, qt_args = build_parser().parse_known_args(sys.argv[1:] if argv is None else argv)
+    home = args.home or home
+    from designer_app.gui.main_window import MainWindow  # after argument errors, before the window
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    app.setOrganizationName("designer-app")
+    app.setApplicationName("Designer")
+    window = MainWindow(home=home)
+    window.show()
+    if args.campaign:
+        window.open_campaign(campaign_folder(args.campaign, home))
+    code = app.exec()
+    # The engine stopped before the window closed; wait for short snapshot/depiction jobs so no
+    # worker emits into destroyed objects during interpreter shutdown.
+    QThreadPool.globalInstance().waitForDone(5000)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""The Campaign panel: configuration summary, run controls, progress with phase text and ETA."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from designer_app import events as ev
+from designer_app.config import CampaignConfig
+from designer_app.core.records import DONE
+from designer_app.gui.progress import ProgressTracker, format_eta
+from designer_app.gui.session import CampaignSession
+from designer_app.gui.snapshot import Snapshot
+
+
+def _fmt(v: float | None) -> str:
+    return "—" if v is None else f"{v:.4g}"
+
+
+def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
+    """The configuration and where the campaign stands, as a small table."""
+    rows = [
+        ("Campaign", cfg.name),
+        ("Domain", cfg.domain),
+        ("Prior", cfg.prior or "(default for the domain)"),
+        ("Oracle", cfg.oracle),
+        ("Method", cfg.method),
+        ("Budget", f"{cfg.rounds} rounds × {cfg.batch_size} ({cfg.batch_schedule}) = {cfg.budget} oracle calls"),
+        ("α (KL) / β (bonus)", f"{cfg.alpha:g} / {cfg.beta:g}"),
+        ("Seed", str(cfg.seed)),
+    ]
+    if snap is not None:
+        done = sum(1 for r in snap.rounds if r.status == DONE)
+        rows += [
+            ("State", snap.state.replace("_", " ")),
+            ("Rounds done", f"{done} of {len(cfg.batch_sizes())}"),
+            ("Oracle calls", f"{snap.oracle_calls} of {cfg.budget}"),
+            ("Best so far", _fmt(snap.best)),
+        ]
+        if snap.optimum is not None and snap.best is not None:
+            rows.append(("Simple regret", _fmt(snap.optimum - snap.best)))
+    cells = "".join(f"<tr><td><b>{html.escape(k)}</b>&nbsp;</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return f"<table>{cells}</table>"
+
+
+class CampaignPanel(QWidget):
+    """Summary, Start/Continue, Pause/Resume, Stop, Run one round, and the progress bar."""
+
+    def __init__(self, session: CampaignSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.tracker: ProgressTracker | None = None
+        self.summary = QLabel("No campaign open. File ▸ New campaign… or File ▸ Open…")
+        self.summary.setWordWrap(True)
+        self.start_button = QPushButton("Start")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.step_button = QPushButton("Run one round")
+        self.start_button.setToolTip("Run until the budget is spent or lab scores are needed")
+        self.stop_button.setToolTip("Stop at the next safe point (within a second); Start resumes")
+        self.step_button.setToolTip("Finish the current round, or run one new round")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.phase = QLabel("")
+        self.eta = QLabel("")
+        buttons = QGridLayout()
+        buttons.addWidget(self.start_button, 0, 0)
+        buttons.addWidget(self.pause_button, 0, 1)
+        buttons.addWidget(self.stop_button, 1, 0)
+        buttons.addWidget(self.step_button, 1, 1)
+        status = QHBoxLayout()
+        status.addWidget(self.phase, 1)
+        status.addWidget(self.eta)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addLayout(status)
+        layout.addStretch(1)
+        self.start_button.clicked.connect(self.start_run)
+        self.pause_button.clicked.connect(self._toggle_pause)
+        self.stop_button.clicked.connect(self._stop)
+        self.step_button.clicked.connect(self.run_one_round)
+        session.opened.connect(lambda cfg: self._show_summary())
+        session.closed.connect(self._on_closed)
+        session.snapshot_ready.connect(self._on_snapshot)
+        session.engine_event.connect(self._on_event)
+        session.running_changed.connect(lambda running: self._update_buttons())
+        session.paused_changed.connect(self._on_paused)
+        self._update_buttons()
+
+    # ---- controls ------------------------------------------------------------------------------
+    def start_run(self) -> None:
+        """Start (or continue) the campaign until it finishes or needs lab scores."""
+        self._begin(None)
+        self.session.start()
+
+    def run_one_round(self) -> None:
+        """Finish the unfinished round, or run one new round."""
+        snap = self.session.snapshot
+        unfinished = snap is not None and snap.unfinished_round() is not None
+        self._begin(0 if unfinished else 1)
+        self.session.run_one_round()
+
+    def _begin(self, max_rounds: int | None) -> None:
+        snap, cfg = self.session.snapshot, self.session.config
+        if cfg is None:
+            return
+        n = len(cfg.batch_sizes())
+        done = sum(1 for r in snap.rounds if r.status == DONE) if snap else 0
+        goal = None if max_rounds is None else done + max(1, max_rounds)
+        self.tracker = ProgressTracker(n, done, goal)
+        self.phase.setText("starting… (the first run loads the model)")
+        self.eta.clear()
+
+    def _stop(self) -> None:
+        self.session.stop()
+        self.phase.setText("stopping at the next safe point…")
+        self.eta.clear()
+
+    def _toggle_pause(self) -> None:
+        if self.session.is_paused:
+            self.session.resume()
+        else:
+            self.session.pause()
+            self.phase.setText("pausing at the next step…")
+
+    def _on_paused(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        if paused:
+            self.phase.setText("paused")
+            self.eta.clear()
+
+    def _update_buttons(self) -> None:
+        is_open, running = self.session.is_open, self.session.is_running
+        snap = self.session.snapshot
+        finished = snap is not None and snap.state == "finished"
+        self.start_button.setEnabled(is_open and not running and not finished)
+        self.step_button.setEnabled(is_open and not running and not finished)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        awaiting = snap is not None and snap.state == "awaiting_scores"
+        self.start_button.setText("Continue" if awaiting or (snap is not None and snap.rounds) else "Start")
+        if not running:
+            self.pause_button.setText("Pause")
+
+    # ---- updates -------------------------------------------------------------------------------
+    def _show_summary(self) -> None:
+        if self.session.config is not None:
+            self.summary.setText(summary_html(self.session.config, self.session.snapshot))
+        self._update_buttons()
+
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        self._show_summary()
+        if not self.session.is_running:
+            done = sum(1 for r in snap.rounds if r.status == DONE)
+            self.progress.setValue(int(1000 * done / max(1, len(snap.config.batch_sizes()))))
+            if snap.state == "awaiting_scores":
+                self.phase.setText(f"Round {snap.awaiting_round.index} waits for lab scores")
+            elif snap.state == "finished":
+                self.phase.setText("Campaign finished")
+
+    def _on_event(self, event: ev.Event) -> None:
+        if self.tracker is None or isinstance(event, ev.LogMessage):
+            return
+        p = self.tracker.update(event)
+        self.progress.setValue(int(1000 * p.fraction))
+        self.phase.setText(p.text)
+        self.eta.setText(format_eta(p.eta_seconds))
+
+    def _on_closed(self) -> None:
+        self.summary.setText("No campaign open.")
+        self.progress.setValue(0)
+        self.phase.clear()
+        self.eta.clear()
+        self.tracker = None
+        self._update_buttons()

@@ -1,0 +1,251 @@
+"""The open campaign: its store, the engine run on a worker thread, and snapshot refreshes.
+
+The engine is `campaigns.run`, a plain generator. superqt's GeneratorWorker advances it on a thread of
+the global QThreadPool and delivers every yielded event to the GUI thread as a queued signal. The
+generator is created here but its body (which opens the worker's own store connection, as each thread
+must) only starts on the worker thread. Stop sets a flag the engine reads through `should_stop` at
+every yield and inside sampling and fine-tuning, so the engine ends at a safe, resumable point; nothing
+ever terminates a thread and nothing calls processEvents().
+
+The GUI thread keeps its own store connection for hand edits, imports and exports, and reads what to
+show through `Snapshot`s loaded on another worker (see snapshot.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from superqt.utils import create_worker
+
+from designer_app import campaigns
+from designer_app import events as ev
+from designer_app.config import CampaignConfig
+from designer_app.gui.snapshot import UNKNOWN, Snapshot, load_snapshot
+from designer_app.store import CampaignStore
+
+# Events after which the store holds new rows or statuses worth re-reading.
+_REFRESH_AFTER = (
+    ev.CandidatesProposed,
+    ev.ScoresAwaited,
+    ev.ScoresRecorded,
+    ev.RewardFitted,
+    ev.FinetuneFinished,
+    ev.RoundFinished,
+    ev.CampaignFinished,
+    ev.Stopped,
+)
+
+
+def _ensure_pool_size() -> None:
+    """The global pool defaults to one thread per core; on a 2-core machine the engine plus a snapshot
+    load would leave depictions queued behind them. The extra threads mostly wait, so this is cheap."""
+    pool = QThreadPool.globalInstance()
+    pool.setMaxThreadCount(max(4, pool.maxThreadCount()))
+
+
+class CampaignSession(QObject):
+    """One open campaign (or none).
+
+    Signals:
+        opened(Snapshot-less config): a campaign was opened; carries its CampaignConfig.
+        closed(): the campaign was closed.
+        snapshot_ready(Snapshot): fresh data from the store.
+        engine_event(Event): an event from the running engine, in order.
+        running_changed(bool): the engine started or finished.
+        paused_changed(bool): the engine paused or resumed.
+        run_finished(): the engine's generator ended (done, awaiting scores, stopped or failed).
+        error(str, str, str): title, message, details (traceback) of a failure.
+    """
+
+    opened = Signal(object)
+    closed = Signal()
+    snapshot_ready = Signal(object)
+    engine_event = Signal(object)
+    running_changed = Signal(bool)
+    paused_changed = Signal(bool)
+    run_finished = Signal()
+    error = Signal(str, str, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        _ensure_pool_size()
+        self.store: CampaignStore | None = None
+        self.config: CampaignConfig | None = None
+        self.folder: Path | None = None
+        self.snapshot: Snapshot | None = None
+        self._optimum = UNKNOWN
+        self._engine = None
+        self._stop = threading.Event()
+        self._paused = False
+        self._loader = None
+        self._reload = False
+        self._loading_generation = -1
+        self._generation = 0  # bumps on open/close so a late snapshot of a closed campaign is dropped
+
+    # ---- properties --------------------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self.store is not None
+
+    @property
+    def is_running(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def is_paused(self) -> bool:
+        return self._paused
+
+    @property
+    def is_loading(self) -> bool:
+        return self._loader is not None
+
+    @property
+    def name(self) -> str | None:
+        return self.folder.name if self.folder else None
+
+    @property
+    def home(self) -> Path | None:
+        """The data home the campaign lives in (`<home>/campaigns/<name>`)."""
+        return self.folder.parent.parent if self.folder else None
+
+    # ---- open / close ------------------------------------------------------------------------
+    def open(self, folder: str | Path) -> None:
+        """Open the campaign in `folder`. Raises StoreError/ConfigError with a message to show."""
+        if self.is_running:
+            raise campaigns.CampaignError("stop the running campaign before opening another one")
+        folder = Path(folder).resolve()
+        store = CampaignStore.open(folder)
+        try:
+            config = CampaignConfig.from_json(store.config())
+        except Exception:
+            store.close()
+            raise
+        self.close()
+        self.store, self.config, self.folder = store, config, folder
+        self._optimum = UNKNOWN
+        self._generation += 1
+        self.opened.emit(config)
+        self.refresh()
+
+    def close(self) -> bool:
+        """Close the campaign. Returns False (and does nothing) while the engine runs."""
+        if self.is_running:
+            return False
+        if self.store is None:
+            return True
+        self.store.close()
+        self.store = self.config = self.folder = self.snapshot = None
+        self._generation += 1
+        self._reload = False
+        self.closed.emit()
+        return True
+
+    # ---- engine ------------------------------------------------------------------------------
+    def start(self, max_rounds: int | None = None) -> None:
+        """Run the engine: until the budget is spent or scores are awaited, or at most `max_rounds`
+        new rounds. An unfinished round (e.g. one awaiting scores) is always finished first."""
+        if not self.is_open or self.is_running:
+            return
+        self._stop.clear()
+        self._paused = False
+        worker = create_worker(
+            campaigns.run, self.name, self.home, max_rounds, self._stop.is_set, _start_thread=False, _ignore_errors=True
+        )
+        worker.yielded.connect(self._on_event)
+        worker.errored.connect(self._on_engine_error)
+        # Bound methods of this QObject (not lambdas), so Qt queues the calls onto the GUI thread.
+        worker.paused.connect(self._on_paused)
+        worker.resumed.connect(self._on_resumed)
+        worker.finished.connect(self._on_engine_finished)
+        self._engine = worker
+        self.running_changed.emit(True)
+        worker.start()
+
+    def run_one_round(self) -> None:
+        """Finish the unfinished round if there is one, else run one new round."""
+        snap = self.snapshot
+        self.start(0 if snap is not None and snap.unfinished_round() is not None else 1)
+
+    def pause(self) -> None:
+        """Pause at the engine's next event (the generator is simply not advanced)."""
+        if self._engine is not None and not self._paused:
+            self._engine.pause()
+
+    def resume(self) -> None:
+        if self._engine is not None:
+            self._engine.resume()
+
+    def stop(self) -> None:
+        """Ask the engine to stop at its next check (within a second); the campaign stays resumable."""
+        if self._engine is None:
+            return
+        self._stop.set()
+        if self._paused or self._engine.is_paused:
+            self._engine.resume()  # a paused generator cannot see the flag
+
+    def _on_paused(self) -> None:
+        self._set_paused(True)
+
+    def _on_resumed(self) -> None:
+        self._set_paused(False)
+
+    def _set_paused(self, paused: bool) -> None:
+        self._paused = paused
+        self.paused_changed.emit(paused)
+
+    def _on_event(self, event: ev.Event) -> None:
+        self.engine_event.emit(event)
+        if isinstance(event, _REFRESH_AFTER):
+            self.refresh()
+
+    def _on_engine_error(self, exc: BaseException) -> None:
+        details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.error.emit(
+            "The campaign run stopped with an error",
+            f"{type(exc).__name__}: {exc}\n\nThe campaign is still open and resumes from its last committed step.",
+            details,
+        )
+
+    def _on_engine_finished(self) -> None:
+        self._engine = None
+        if self._paused:
+            self._set_paused(False)
+        self.running_changed.emit(False)
+        self.run_finished.emit()
+        self.refresh()
+
+    # ---- snapshots ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the snapshot in the background; requests during a load are coalesced into one."""
+        if not self.is_open:
+            return
+        if self._loader is not None:
+            self._reload = True
+            return
+        self._reload = False
+        self._loading_generation = self._generation
+        worker = create_worker(load_snapshot, self.folder, self._optimum, _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(self._on_snapshot)
+        worker.errored.connect(self._on_snapshot_error)
+        worker.finished.connect(self._on_loader_finished)
+        self._loader = worker
+        worker.start()
+
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        if self._loading_generation != self._generation:
+            return
+        self._optimum = snap.optimum
+        self.snapshot = snap
+        self.snapshot_ready.emit(snap)
+
+    def _on_snapshot_error(self, exc: BaseException) -> None:
+        details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.error.emit("Could not read the campaign", f"{type(exc).__name__}: {exc}", details)
+
+    def _on_loader_finished(self) -> None:
+        self._loader = None
+        if self._reload:
+            self.refresh()

@@ -1,0 +1,114 @@
+"""A read-only picture of a campaign, loaded off the GUI thread.
+
+The store is the single source of truth: after every event that changed it, the window loads a fresh
+`Snapshot` on a worker thread (its own read-only connection, as every thread opens its own) and renders
+that. Reading thousands of candidates parses their JSON latents, which would stall the GUI thread.
+No Qt here, so the loading function is plain and testable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from designer_app.config import CampaignConfig
+from designer_app.core import metrics
+from designer_app.core.records import AWAITING, DONE, CandidateRecord, RoundRecord, finite
+from designer_app.store import CampaignStore
+
+
+class _Unknown:
+    """Marker: the oracle's optimum has not been looked up yet."""
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the panels show about one campaign at one moment.
+
+    Attributes:
+        folder: the campaign folder.
+        config: its configuration.
+        rounds: its rounds, in order.
+        candidates: its candidates with effective scores, in id order.
+        optimum: the oracle's known optimum (enables regret), or None.
+        state: "new", "in_progress", "awaiting_scores" or "finished" (as `designer-app status`).
+    """
+
+    folder: Path
+    config: CampaignConfig
+    rounds: tuple[RoundRecord, ...]
+    candidates: tuple[CandidateRecord, ...]
+    optimum: float | None
+    state: str
+
+    @property
+    def measured(self) -> list[float | None]:
+        """Scores in oracle-call order (see metrics.measured_sequence)."""
+        return metrics.measured_sequence(self.candidates)
+
+    @property
+    def oracle_calls(self) -> int:
+        return len(self.measured)
+
+    @property
+    def best(self) -> float | None:
+        values = finite(c.score for c in self.candidates)
+        return max(values) if values else None
+
+    @property
+    def awaiting_round(self) -> RoundRecord | None:
+        return next((r for r in self.rounds if r.status == AWAITING), None)
+
+    def waiting(self) -> list[CandidateRecord]:
+        """Candidates of the awaiting round that still need a lab score (what the loop waits for)."""
+        r = self.awaiting_round
+        if r is None:
+            return []
+        return [
+            c
+            for c in self.candidates
+            if c.round == r.index and c.feasible and c.duplicate_of is None and c.score_status in ("unscored", "pending")
+        ]
+
+    def unfinished_round(self) -> RoundRecord | None:
+        return next((r for r in self.rounds if r.status != DONE), None)
+
+
+def load_snapshot(folder: str | Path, optimum: float | None | _Unknown = UNKNOWN) -> Snapshot:
+    """Read a campaign with a private read-only connection. `optimum` is passed back in once known,
+    because finding it may import a user's oracle file, which must not happen on every refresh."""
+    store = CampaignStore.open_read_only(folder)
+    try:
+        config = CampaignConfig.from_json(store.config())
+        rounds = tuple(store.rounds())
+        candidates = tuple(store.candidates())
+    finally:
+        store.close()
+    if isinstance(optimum, _Unknown):
+        optimum = resolve_optimum(config)
+    return Snapshot(Path(folder), config, rounds, candidates, optimum, _state(config, rounds))
+
+
+def resolve_optimum(config: CampaignConfig) -> float | None:
+    """The configured optimum, else the oracle's own; None when neither is known or the oracle cannot
+    be built (a moved oracle file must not keep the campaign from opening)."""
+    if config.optimum is not None:
+        return config.optimum
+    from designer_app.campaigns import make_oracle
+
+    try:
+        return make_oracle(config).optimum
+    except Exception:
+        return None
+
+
+def _state(config: CampaignConfig, rounds: tuple[RoundRecord, ...]) -> str:
+    # Same rule as campaigns.status, without its second full read of the candidates.
+    if any(r.status == AWAITING for r in rounds):
+        return "awaiting_scores"
+    if rounds and len(rounds) == len(config.batch_sizes()) and all(r.status == DONE for r in rounds):
+        return "finished"
+    return "in_progress" if rounds else "new"

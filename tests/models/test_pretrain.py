@@ -1,0 +1,38 @@
+"""`designer-app pretrain molecules` end to end on a tiny data file with tiny models."""
+
+import json
+
+import torch
+
+from designer_app.models import pretrain_molecules as pm
+from designer_app.models.molecule_prior import MoleculePrior
+from designer_app.models.pretrain_molecules import ae_learning_rate
+
+from conftest import SMILES
+
+
+def test_tiny_pretrain_runs_all_phases_and_resumes(tmp_path):
+    data = tmp_path / "smiles.csv"
+    data.write_text("SMILES\n" + "\n".join(SMILES * 3) + "\n")
+    cfg = pm.MoleculePretrainConfig(
+        n_train=60, n_with_props=40, max_len=24, batch_size=16, ae_minutes=5, ae_steps=6, diffusion_minutes=0.02,
+        encoder_hidden=8, decoder_hidden=16, latent_dim=8, denoiser_hidden=16, denoiser_blocks=1,
+        calibration_pairs=40, calibration_steps=3,
+    )
+    out = tmp_path / "prior"
+    phases = [p["phase"] for p in pm.run(data, out, cfg)]
+    assert phases[0] == "data" and "autoencoder" in phases and "diffusion" in phases and "export" in phases
+    state = json.loads((out / "work" / "state.json").read_text())
+    assert state["ae_step"] == 6 and "featuriser" in state
+    prior = MoleculePrior.load(out)
+    assert len(prior.decode(torch.zeros(3, 8))) == 3
+    # a second run resumes: no phase trains again
+    again = [p["phase"] for p in pm.run(data, out, cfg)]
+    assert again == ["data", "export"]
+    assert json.loads((out / "work" / "state.json").read_text())["ae_step"] == 6
+
+
+def test_autoencoder_learning_rate_schedule():
+    assert ae_learning_rate(1e-3, 0.0) == ae_learning_rate(1e-3, 0.59) == 1e-3
+    assert ae_learning_rate(1e-3, 1.0) == 1e-4
+    assert 1e-4 < ae_learning_rate(1e-3, 0.8) < 1e-3
