@@ -241,8 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        from designer_app.gui.app import main as gui_main  # lazy: headless commands never load Qt
+
+        return gui_main([], home=args.home)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from designer_app.core.records import CandidateRecord, MeasurementRecord
 from designer_app.gui.depiction import DepictionCache
 
-LARGE = 300
+LARGE = 260
 HISTORY_COLUMNS = ("#", "Value", "Status", "Source", "Note", "Time", "Replaces")
 
 

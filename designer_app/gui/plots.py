@@ -22,7 +22,8 @@ from designer_app.gui.snapshot import Snapshot
 # No antialiasing: it makes every repaint several times slower, and repaints run on the GUI thread
 # while the engine competes for the CPU (measured with benchmarks/gui_stall.py).
 pg.setConfigOptions(background="w", foreground="k", antialias=False)
-_REDRAW_MS = 250  # live fine-tuning curves repaint at most 4 times a second, however fast steps come
+_REDRAW_MS = 500  # live fine-tuning curves repaint at most twice a second, however fast steps come
+# (no grid lines either: axes draw them as long ticks on every repaint)
 
 _BLUE, _ORANGE, _GREEN, _RED = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"
 
@@ -50,8 +51,8 @@ class RewardDistributionPlot(QWidget):
         super().__init__(parent)
         self.plot = pg.PlotWidget()
         self.plot.setLabel("bottom", "round")
+        self.plot.getAxis("bottom").setTickSpacing(1, 1)  # rounds are whole numbers
         self.plot.setLabel("left", "score")
-        self.plot.showGrid(x=False, y=True, alpha=0.2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.plot)
@@ -99,6 +100,7 @@ class RewardDistributionPlot(QWidget):
     def clear(self) -> None:
         for r in list(self._items):
             self._remove(r)
+        self.plot.enableAutoRange()
 
     def point_count(self) -> int:
         return sum(len(v) for v in self._values.values())
@@ -112,12 +114,10 @@ class RegretPlot(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.best_plot = self.view.addPlot(row=0, col=0)
         self.best_plot.setLabel("left", "best so far")
-        self.best_plot.showGrid(x=True, y=True, alpha=0.2)
         self.best_plot.addLegend(offset=(-10, 10))
         self.regret_plot = self.view.addPlot(row=1, col=0)
         self.regret_plot.setLabel("left", "simple regret")
         self.regret_plot.setLabel("bottom", "oracle calls")
-        self.regret_plot.showGrid(x=True, y=True, alpha=0.2)
         self.regret_plot.setXLink(self.best_plot)
         self.scores = self.best_plot.plot(pen=None, symbol="o", symbolSize=4, symbolBrush=_ORANGE + "88",
                                           symbolPen=None, name="measured")
@@ -150,6 +150,8 @@ class RegretPlot(QWidget):
         self._key = None
         for item in (self.scores, self.best, self.regret):
             item.setData([], [])
+        self.best_plot.enableAutoRange()
+        self.regret_plot.enableAutoRange()
 
 
 class TrainingPlot(QWidget):
@@ -163,7 +165,6 @@ class TrainingPlot(QWidget):
         for row, (name, colour) in enumerate((("reward", _GREEN), ("KL", _BLUE), ("loss", _RED))):
             plot = self.view.addPlot(row=row, col=0)
             plot.setLabel("left", name)
-            plot.showGrid(x=True, y=True, alpha=0.2)
             if row:
                 plot.setXLink(self.plots["reward"])
             self.plots[name] = plot
@@ -218,3 +219,4 @@ class TrainingPlot(QWidget):
         for name in self._data:
             self._data[name].clear()
             self.curves[name].setData([])
+            self.plots[name].enableAutoRange()  # forget the previous campaign's axes

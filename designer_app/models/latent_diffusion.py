@@ -31,7 +31,7 @@ class ScheduleConfig:
 
     train_timesteps: int = 1000
     beta_schedule: str = "squaredcos_cap_v2"
-    sample_steps: int = 50
+    sample_steps: int = 25
 
 
 def training_scheduler(cfg: ScheduleConfig) -> DDPMScheduler:

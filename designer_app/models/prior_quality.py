@@ -49,6 +49,7 @@ def sample_quality(prior: MoleculePrior, n: int, train_smiles: set[str], heldout
     names = list(chemistry.DESCRIPTOR_NAMES)
     out = {
         "n_samples": n,
+        "sample_steps": prior.schedule.sample_steps,
         "validity": len(valid) / n,
         "uniqueness": len(unique) / max(1, len(valid)),
         "novelty": len(novel) / max(1, len(unique)),
@@ -101,7 +102,9 @@ def write_card(prior_dir: Path, data_file: Path, command: str, n_samples: int = 
     """Measure the prior in `prior_dir` and write quality.json and CARD.md next to it."""
     prior = MoleculePrior.load(prior_dir)
     state = json.loads((prior_dir / "work" / "state.json").read_text()) if (prior_dir / "work" / "state.json").exists() else {}
-    train = json.loads((prior_dir / "config.json").read_text()).get("training", {})
+    prior_cfg = json.loads((prior_dir / "config.json").read_text())
+    train = prior_cfg.get("training", {})
+    pretrain_cfg = prior_cfg.get("pretrain", {})
     from designer_app.models.molecule_data import MoleculeDataset
 
     cache = prior_dir / "work" / "data.npz"
@@ -118,11 +121,19 @@ def write_card(prior_dir: Path, data_file: Path, command: str, n_samples: int = 
         "denoiser": sum(p.numel() for p in prior.denoiser.parameters()),
     }
     report = {"quality": quality, "reward_accuracy": accuracy, "training": train, "parameters": params,
+              "pretrain": pretrain_cfg,
               "machine": f"{platform.machine()}, {torch.get_num_threads()} threads", "command": command,
               "heldout_reconstruction": state.get("ae_heldout_exact_reconstruction")}
     atomic_write_json(prior_dir / "quality.json", report)
     atomic_write_text(prior_dir / "CARD.md", render_card(prior_dir.name, report))
     return report
+
+
+def _calibration(training: dict) -> str:
+    cal = training.get("featuriser_calibration")
+    if not cal:
+        return "not applied (it did not improve the held-out pairs)"
+    return f"{cal['qed_spearman_before']:.3f} → {cal['qed_spearman_after']:.3f} on {cal['featuriser_pairs']:,} pairs"
 
 
 def render_card(name: str, r: dict) -> str:
@@ -144,8 +155,9 @@ SELFIES variational autoencoder with auxiliary RDKit-descriptor heads + an MLP d
 ## Data and licence
 - MOSES training SMILES (Polykovskiy et al. 2020, MIT licence), read straight from the `molsets` wheel:
   `pip download --no-deps molsets==0.3.1` then `--data molsets-0.3.1-py3-none-any.whl`; the wheel's
-  `moses/dataset/data/train.csv.gz` is used for training (a seeded random subset of {r['training'] and 150000} molecules;
-  descriptors for the auxiliary heads on the first 60,000) and `test.csv.gz` for held-out comparison.
+  `moses/dataset/data/train.csv.gz` is used for training (a seeded random subset of
+  {r['pretrain'].get('n_train', 0):,} molecules; RDKit descriptors for the auxiliary heads on the first
+  {r['pretrain'].get('n_with_props', 0):,}) and `test.csv.gz` (MOSES's held-out test set) for comparison.
 - Weights: same licence as this project.
 
 ## Command
@@ -161,9 +173,10 @@ Training is resumable: rerunning the command continues from `<out>/work/` (the `
 | latent denoiser | {r['parameters']['denoiser']:,} | {t.get('diffusion_steps')} | {t.get('diffusion_minutes')} min |
 
 Machine: {r['machine']} (CPU only). Held-out exact SELFIES reconstruction (greedy decode of the posterior mean):
-{(r['heldout_reconstruction'] or 0):.3f}.
+{(r['heldout_reconstruction'] or 0):.3f}. Featuriser calibration (Spearman of predicted vs decoded-molecule QED on
+held-out latent pairs, before → after): {_calibration(t)}.
 
-## Sample quality ({q['n_samples']:,} samples, 50 DDIM steps with eta = 1, greedy decoding)
+## Sample quality ({q['n_samples']:,} samples, {q['sample_steps']} DDIM steps with eta = 1 as campaigns sample, greedy decoding)
 | metric | value |
 |---|---|
 | validity (RDKit sanitises) | {q['validity']:.4f} |

@@ -79,13 +79,16 @@ def main() -> None:
             later(800, window.campaign_panel.start_run)
         elif "lab" in steps and "typed" not in steps:
             steps.append("typed")
-            panel = window.candidates_panel
-            panel.status_filter.setCurrentIndex(panel.status_filter.findData("pending"))
-            panel.table.setCurrentIndex(panel.proxy.index(0, SCORE))
-            panel.paste_scores("0.82\n0.47\nfailed\n0.65\n")
-            panel.status_filter.setCurrentIndex(0)
-            panel.select_candidate(panel.proxy.candidate_id(0))
-            later(2500, lambda: (shot(window, "lab-scores.png"), wizard()))
+            later(1500, type_scores)  # after the snapshot of the awaiting round has arrived
+
+    def type_scores():
+        panel = window.candidates_panel
+        panel.status_filter.setCurrentIndex(panel.status_filter.findData("pending"))
+        panel.table.setCurrentIndex(panel.proxy.index(0, SCORE))
+        panel.paste_scores("0.82\n0.47\nfailed\n0.65\n")
+        panel.status_filter.setCurrentIndex(0)
+        panel.table.selectRow(0)
+        later(2500, lambda: (shot(window, "lab-scores.png"), wizard()))
 
     def wizard():
         wiz = window.new_campaign()

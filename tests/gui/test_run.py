@@ -33,6 +33,7 @@ def test_one_round_runs_on_a_worker_thread_and_updates_every_panel(window, qtbot
     assert model.rowCount() == 8
     assert all(model.status_of(r) in ("scored", "duplicate", "infeasible") for r in range(8))
     assert window.training_plot.steps() == 3
+    qtbot.waitUntil(lambda: window.training_plot.drawn_steps() == 3)  # curves are redrawn in batches
     assert window.reward_plot.point_count() == sum(1 for c in snap.candidates if c.score is not None and c.duplicate_of is None)
     assert panel.progress.value() == 500 and "done" in panel.phase.text()
     assert "1 of 2" in panel.summary.text()
