@@ -56,10 +56,10 @@ def round_seed(cfg: CampaignConfig, index: int, phase: int) -> int:
 
 def run(campaign: Campaign, max_rounds: int | None = None, should_stop: Callable[[], bool] = lambda: False) -> Iterator[Event]:
     """Advance the campaign until the budget is spent, scores are awaited, `max_rounds` new rounds
-    were started, or `should_stop()` turns true. Every event is also written to the store's log."""
+    were started, or `should_stop()` turns true. Every event is also written to the store's log
+    (fine-tuning steps too, so training curves can be redrawn when a campaign is reopened)."""
     for event in _run(campaign, max_rounds, should_stop):
-        if not isinstance(event, FinetuneProgress):
-            campaign.store.log_event(getattr(event, "round", None), type(event).__name__, event.to_json())
+        campaign.store.log_event(getattr(event, "round", None), type(event).__name__, event.to_json())
         yield event
 
 
