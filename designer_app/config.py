@@ -69,7 +69,7 @@ class FinetuneConfig:
 
     steps: int = 40
     batch_size: int = 32
-    lr: float = 3e-4
+    lr: float = 1e-3
     grad_steps: int = 5
     min_sigma: float = 0.05
     max_grad_norm: float = 1.0
@@ -108,7 +108,7 @@ class CampaignConfig:
     rounds: int = 4
     batch_size: int = 128
     batch_schedule: str = "constant"
-    alpha: float = 0.01
+    alpha: float = 0.003
     beta: float = 1.0
     bonus: str = "gram"
     anchor: str = "previous"
