@@ -16,7 +16,7 @@ from pathlib import Path
 from designer_app import campaigns
 from designer_app.config import CampaignConfig
 
-ALL = "pretrained,greedy,non-adaptive,seiko-ucb,seiko-bootstrap,seiko-ts"
+ALL = "pretrained,greedy,non-adaptive,seiko-ucb,seiko-bootstrap,seiko-ts,ga"
 
 
 def run_one(home: str, method: str, args) -> dict:

@@ -3,10 +3,14 @@
     QT_QPA_PLATFORM=offscreen python benchmarks/gui_stall.py [PRIOR_FOLDER] [--batch-size 64]
 
 Opens the main window (offscreen by default), creates a QED campaign in a temporary data home, and runs
-one round with "Run one round" while a 10 ms QTimer on the GUI thread records how late each tick fires.
+rounds with "Run one round" while a 10 ms QTimer on the GUI thread records how late each tick fires.
 The longest lateness is the longest time the window could not repaint or react: the target is <= 50 ms.
 Without PRIOR_FOLDER the shipped default prior is used, or, when none is shipped, the tiny random prior
 of the test suite (settings as in the tests, so the round is short). Prints one JSON object.
+
+Before the rounds, the same timer runs for --idle-seconds with the window open and no engine: on a shared
+machine that "idle floor" is the lateness the machine's load alone causes, so compare the rounds with it
+(the load average is reported too). The temporary data home is removed at the end (--keep keeps it).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -46,7 +51,10 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=2, help="rounds to run one after the other (the first one also "
                    "pays for torch's one-time initialisation)")
     p.add_argument("--interval-ms", type=int, default=10)
+    p.add_argument("--idle-seconds", type=float, default=15.0, help="measure the idle window first (0: skip)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary data home")
     args = p.parse_args()
+    load_before = os.getloadavg()
 
     t_start = time.monotonic()
     from PySide6.QtCore import QSettings, Qt, QTimer
@@ -72,6 +80,8 @@ def main() -> None:
     folder = campaigns.create(cfg, work / "home")
 
     per_round: list[list[float]] = []
+    before_first_event: list[int] = []  # per round: ticks measured before the engine's first event
+    idle: list[float] = []
     seconds: list[float] = []
     state = {"last": None, "t_round": 0.0, "rows": 0}
     timer = QTimer()
@@ -80,8 +90,9 @@ def main() -> None:
 
     def tick() -> None:
         now = time.monotonic()
-        if state["last"] is not None and per_round:
-            per_round[-1].append(max(0.0, (now - state["last"]) * 1000 - args.interval_ms))
+        target = per_round[-1] if per_round else idle if state.get("idle") else None
+        if state["last"] is not None and target is not None:
+            target.append(max(0.0, (now - state["last"]) * 1000 - args.interval_ms))
         state["last"] = now
 
     timer.timeout.connect(tick)
@@ -89,12 +100,21 @@ def main() -> None:
 
     def next_round() -> None:
         per_round.append([])
+        before_first_event.append(-1)
         state["t_round"] = time.monotonic()
         window.campaign_panel.run_one_round()
 
+    def idle_done() -> None:
+        state["idle"] = False
+        next_round()
+
     def opened(snapshot) -> None:
         window.session.snapshot_ready.disconnect(opened)
-        QTimer.singleShot(200, next_round)  # let the first paint of the opened campaign settle
+        if args.idle_seconds > 0:
+            QTimer.singleShot(200, lambda: state.update(idle=True))  # after the first paint settled
+            QTimer.singleShot(200 + int(args.idle_seconds * 1000), idle_done)
+        else:
+            QTimer.singleShot(200, next_round)  # let the first paint of the opened campaign settle
 
     def finished() -> None:
         seconds.append(time.monotonic() - state["t_round"])
@@ -105,6 +125,11 @@ def main() -> None:
         state["rows"] = window.candidates_panel.model.rowCount()
         app.quit()
 
+    def first_event(event) -> None:
+        if per_round and before_first_event[-1] < 0:
+            before_first_event[-1] = len(per_round[-1])
+
+    window.session.engine_event.connect(first_event)
     window.session.snapshot_ready.connect(opened)
     window.session.run_finished.connect(finished)
     window.session.error.connect(lambda title, message, details: print(title, message, details, file=sys.stderr))
@@ -112,25 +137,41 @@ def main() -> None:
     app.exec()
     timer.stop()
     window.close()
-    rounds = []
-    for i, (lateness, secs) in enumerate(zip(per_round, seconds), start=1):
-        ordered = sorted(lateness) or [0.0]
-        rounds.append({
-            "round": i,
-            "round_seconds": round(secs, 2),
-            "ticks": len(lateness),
-            "longest_stall_ms": round(ordered[-1], 1),
-            "p99_stall_ms": round(ordered[int(0.99 * (len(ordered) - 1))], 1),
-            "median_lateness_ms": round(statistics.median(ordered), 2),
-        })
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    rounds = [{"round": i, "round_seconds": round(secs, 2), **summary(lateness),
+               # loading = before the engine's first event: importing torch and loading the model (the
+               # first round pays the one-time import); running = sampling, scoring, fitting, fine-tuning
+               "loading": summary(lateness[:max(0, n)]), "running": summary(lateness[max(0, n):])}
+              for i, (lateness, secs, n) in enumerate(zip(per_round, seconds, before_first_event), start=1)]
+    torch = sys.modules.get("torch")
     print(json.dumps({
         "prior": prior if not tiny else "tiny test prior",
         "batch_size": args.batch_size,
         "window_open_seconds": round(t_window, 2),
         "rows": state["rows"],
+        "torch_threads": torch.get_num_threads() if torch is not None else None,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "idle_floor": summary(idle) if idle else None,
         "longest_stall_ms": max((r["longest_stall_ms"] for r in rounds), default=None),
+        "all_rounds": summary([x for lateness in per_round for x in lateness]),
+        "all_rounds_running": summary([x for lateness, n in zip(per_round, before_first_event)
+                                       for x in lateness[max(0, n):]]),
         "rounds": rounds,
     }, indent=2))
+
+
+def summary(lateness: list[float]) -> dict:
+    """Longest, 99th-percentile and median lateness (ms), and how many ticks were over 50 ms late."""
+    ordered = sorted(lateness) or [0.0]
+    return {
+        "ticks": len(lateness),
+        "longest_stall_ms": round(ordered[-1], 1),
+        "p99_stall_ms": round(ordered[int(0.99 * (len(ordered) - 1))], 1),
+        "median_lateness_ms": round(statistics.median(ordered), 2),
+        "stalls_over_50ms": sum(1 for x in lateness if x > 50),
+    }
 
 
 if __name__ == "__main__":

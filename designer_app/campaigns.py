@@ -6,15 +6,15 @@ This module wires the real parts (store, engine, oracle) into core.loop.Campaign
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterator
 
 from designer_app.config import CampaignConfig, ConfigError
 from designer_app.core import loop, metrics
-from designer_app.core.protocols import OracleResult
-from designer_app.core.records import AWAITING, DONE, NewCandidate
+from designer_app.core.records import AWAITING, DONE
 from designer_app.events import Event
+from designer_app.io.score_apply import ImportReport
 from designer_app.store import CampaignStore, StoreError, campaign_dir
 
 
@@ -22,15 +22,20 @@ class CampaignError(RuntimeError):
     """A user-facing problem with a campaign command; the message says what to change."""
 
 
-def make_engine(cfg: CampaignConfig):
-    """The domain's engine. Heavy imports (torch, RDKit) happen here, not at module import."""
-    from designer_app.models.priors import resolve_prior
+def make_engine(cfg: CampaignConfig, folder: str | Path | None = None):
+    """The domain's engine for a campaign whose files live in `folder` (items that are files, such as
+    images, go to folder/items). Heavy imports (torch, RDKit) happen here, not at module import."""
+    from designer_app.domains import get_domain
+    from designer_app.models.diffusion_engine import DiffusionEngine
+    from designer_app.models.priors import load_prior, resolve_prior
 
-    if cfg.domain == "molecules":
-        from designer_app.models.molecule_engine import MoleculeEngine
-
-        return MoleculeEngine(resolve_prior(cfg.prior, cfg.domain), cfg)
-    raise ConfigError(f"domain '{cfg.domain}' has no engine yet")
+    try:
+        domain = get_domain(cfg.domain)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    prior = load_prior(resolve_prior(cfg.prior, cfg.domain), cfg.domain)
+    items_dir = Path(folder) / "items" if folder is not None else None
+    return DiffusionEngine(prior, domain, cfg, items_dir=items_dir)
 
 
 def make_oracle(cfg: CampaignConfig):
@@ -44,31 +49,53 @@ def create(cfg: CampaignConfig, home: str | Path | None = None) -> Path:
     folder = campaign_dir(cfg.name, home)
     if (folder / CampaignStore.DB_NAME).exists():
         raise CampaignError(f"campaign '{cfg.name}' already exists at {folder}; choose another name")
-    make_oracle(cfg)  # raises OracleSpecError with advice
-    from designer_app.models.priors import resolve_prior
+    oracle = make_oracle(cfg)  # raises OracleSpecError with advice
+    from designer_app.models.priors import prior_domain, resolve_prior
 
-    resolve_prior(cfg.prior, cfg.domain)  # raises FileNotFoundError with advice
-    CampaignStore.create(folder, cfg.name, cfg.domain, cfg.to_json()).close()
+    prior_folder = resolve_prior(cfg.prior, cfg.domain)  # raises FileNotFoundError with advice
+    if prior_domain(prior_folder) != cfg.domain:
+        raise CampaignError(
+            f"the prior in {prior_folder} is for the '{prior_domain(prior_folder)}' domain, not '{cfg.domain}'; "
+            f"pick a {cfg.domain} prior (designer-app list priors)"
+        )
+    store = CampaignStore.create(folder, cfg.name, cfg.domain, cfg.to_json())
+    with store:  # remembered so that `status` never loads the oracle's code (see known_optimum)
+        store.set_meta("oracle_optimum", json.dumps(getattr(oracle, "optimum", None)))
     return folder
 
 
-def open_store(name: str, home: str | Path | None = None) -> CampaignStore:
+def open_store(name: str, home: str | Path | None = None, for_reading: bool = False) -> CampaignStore:
+    """Open a campaign's store. `for_reading` (status, export): a database from a newer Designer or a
+    damaged but readable one opens read-only instead of failing, with the reason in `store.warning`."""
     folder = campaign_dir(name, home)
     if not (folder / CampaignStore.DB_NAME).exists():
         raise CampaignError(f"no campaign named '{name}' in {folder.parent}; create it with `designer-app new {name} ...`")
-    return CampaignStore.open(folder)
+    return CampaignStore.open_for_reading(folder) if for_reading else CampaignStore.open(folder)
 
 
-def load(name: str, home: str | Path | None = None) -> loop.Campaign:
+def load(name: str, home: str | Path | None = None, allow_partial: bool = False) -> loop.Campaign:
+    from designer_app.oracles.pool import LoggedOracle
+
     store = open_store(name, home)
     cfg = CampaignConfig.from_json(store.config())
-    return loop.Campaign(config=cfg, store=store, engine=make_engine(cfg), oracle=make_oracle(cfg))
+    # Failed oracle calls, retries and timeouts go to the event log, where `status` and the GUI show them.
+    oracle = LoggedOracle(make_oracle(cfg), lambda kind, payload: store.log_event(_latest_round(store), kind, payload))
+    return loop.Campaign(config=cfg, store=store, engine=make_engine(cfg, store.folder), oracle=oracle,
+                         allow_partial=allow_partial)
+
+
+def _latest_round(store: CampaignStore) -> int | None:
+    rounds = store.rounds()
+    return rounds[-1].index if rounds else None
 
 
 def run(
-    name: str, home: str | Path | None = None, max_rounds: int | None = None, should_stop: Callable[[], bool] = lambda: False
+    name: str, home: str | Path | None = None, max_rounds: int | None = None, should_stop: Callable[[], bool] = lambda: False,
+    allow_partial: bool = False,
 ) -> Iterator[Event]:
-    campaign = load(name, home)
+    """Run the campaign (see core.loop.run); `allow_partial` goes on past a round whose lab scores are
+    only partly in."""
+    campaign = load(name, home, allow_partial)
     try:
         yield from loop.run(campaign, max_rounds, should_stop)
     finally:
@@ -81,12 +108,7 @@ def status(store: CampaignStore) -> metrics.CampaignStatus:
     rounds = store.rounds()
     summaries = metrics.round_summaries(rounds, candidates)
     best = max((c.score for c in candidates if c.score is not None), default=None)
-    optimum = cfg.optimum
-    if optimum is None:
-        try:
-            optimum = make_oracle(cfg).optimum
-        except Exception:  # an oracle file that moved must not break `status`
-            optimum = None
+    optimum = cfg.optimum if cfg.optimum is not None else known_optimum(store, cfg)
     if any(r.status == AWAITING for r in rounds):
         state = "awaiting_scores"
     elif len(rounds) == len(cfg.batch_sizes()) and rounds and all(r.status == DONE for r in rounds):
@@ -110,113 +132,74 @@ def status(store: CampaignStore) -> metrics.CampaignStatus:
     )
 
 
+def known_optimum(store: CampaignStore, cfg: CampaignConfig) -> float | None:
+    """The oracle's optimum without running code from the campaign: the value found when the campaign
+    was created, else (older campaigns) the oracle's own, but only for oracles that load no user file
+    or command: a campaign folder from someone else must not run code just by being looked at."""
+    stored = store.meta("oracle_optimum")
+    if stored is not None:
+        return json.loads(stored)
+    if cfg.oracle.strip().lower().startswith(("python", "command")):
+        return None
+    try:
+        return make_oracle(cfg).optimum
+    except Exception:  # an oracle that cannot be built must not break `status`
+        return None
+
+
 def status_json(store: CampaignStore) -> dict:
+    from designer_app.store.scores import lab_summary
+
     data = asdict(status(store))
     for r in data["rounds"]:
         r["index"] = r.pop("index")
+    lab_summary(store, data)  # pending/failed/replicates per round, oracle incidents, read-only warning
     return data
 
 
+def rollback(store: CampaignStore, round_index: int | None = None):
+    """Roll round `round_index` (default: the latest) and later rounds back; see store.rollback."""
+    from designer_app.store import rollback as roll_back
+
+    return roll_back(store, round_index)
+
+
 # ---- lab loop: import scores ------------------------------------------------------------------
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import did: rows stored, rows identical to what was stored already, new candidates."""
-
-    stored: int
-    unchanged: int
-    added_candidates: int
-    rejected: list[tuple[int, str]]
-
-
 def import_scores(
     store: CampaignStore, path: str | Path, add_new: bool = False, replicate: bool = False, valid_only: bool = False
 ) -> ImportReport:
-    """Import a CSV/SDF/FASTA of scores. All-or-nothing: any problem raises before anything is
-    written (unless `valid_only`, which imports the good rows and reports the rejected ones).
+    """Import a CSV/SDF/FASTA of scores; all-or-nothing unless `valid_only` (see io.score_apply).
+    Items that are no candidates yet are added as the user's own with `add_new`, in any domain,
+    encoded by the campaign's engine so that the reward model learns from them."""
+    from designer_app.io.score_apply import apply_scores
 
-    A row for a candidate that already has a score replaces it (history kept), or is added as a
-    replicate with `replicate=True`; a row identical to the current score is skipped, so importing
-    the same file twice changes nothing.
-    """
-    from designer_app.io import ScoreFileError, read_scores
+    def encode(items: list[str]):
+        cfg = CampaignConfig.from_json(store.config())
+        return make_engine(cfg, store.folder).encode_items(items)
 
-    cfg = CampaignConfig.from_json(store.config())
-    parsed = read_scores(path, valid_only=valid_only, domain=cfg.domain)
-    candidates = {c.id: c for c in store.candidates()}
-    originals_by_key = {c.key: c for c in sorted(candidates.values(), key=lambda c: -c.id) if c.key and c.duplicate_of is None}
-    rejected = list(parsed.rejected)
-    plan: list[tuple[int, OracleResult, int | None]] = []
-    new_items: list[tuple[str, OracleResult]] = []
-    current = _current_measurements(store)
-    for row in parsed.rows:
-        if row.candidate_id is not None:
-            cand = candidates.get(row.candidate_id)
-            problem = None if cand else f"id {row.candidate_id} is not a candidate of campaign '{cfg.name}'"
-            if cand and row.item and cand.key != row.item:
-                problem = f"id {row.candidate_id} is {cand.item}, but the file says {row.item}; fix the id or the item"
-        else:
-            cand = originals_by_key.get(row.item or "")
-            problem = None
-            if cand is None:
-                if add_new:
-                    new_items.append((row.item, OracleResult(row.value, row.status, row.note)))
-                    continue
-                problem = f"{row.item} is not a candidate of this campaign; pass --add-new to add it as your own candidate"
-        if problem:
-            if not valid_only:
-                raise ScoreFileError(Path(path).name, problem, line=row.line)
-            rejected.append((row.line, problem))
-            continue
-        target = cand.duplicate_of or cand.id
-        result = OracleResult(row.value, row.status, row.note)
-        existing = current.get(target, [])
-        if any(m.value == row.value and m.status == row.status for m in existing):
-            plan.append((target, result, -1))  # identical: nothing to store
-            continue
-        plan.append((target, result, None if replicate or not existing else existing[-1].id))
-    todo = [(cid, res, rep) for cid, res, rep in plan if rep != -1]
-    with store.db.atomic():  # one transaction for the whole file
-        added = 0
-        if new_items:
-            latest = max((r.index for r in store.rounds()), default=None)
-            if latest is None:
-                raise CampaignError("the campaign has no round yet; run it once before adding your own candidates")
-            ids = store.add_candidates(latest, [NewCandidate(item, item, True, source="user") for item, _ in new_items])
-            todo += [(cid, res, None) for cid, (_, res) in zip(ids, new_items)]
-            added = len(ids)
-        store.record_measurements(
-            [(cid, res) for cid, res, _ in todo],
-            source=f"import:{Path(path).name}",
-            replaces={cid: rep for cid, _, rep in todo if rep is not None},
-        )
-    store.log_event(None, "ScoresImported", {"file": str(path), "stored": len(todo), "rejected": len(rejected)})
-    unchanged = sum(1 for _, _, rep in plan if rep == -1)
-    return ImportReport(stored=len(todo), unchanged=unchanged, added_candidates=added, rejected=rejected)
-
-
-def _current_measurements(store: CampaignStore) -> dict[int, list]:
-    rows = store.measurements()
-    superseded = {m.replaces for m in rows if m.replaces is not None}
-    out: dict[int, list] = {}
-    for m in rows:
-        if m.id not in superseded:
-            out.setdefault(m.candidate_id, []).append(m)
-    return out
+    return apply_scores(store, path, add_new=add_new, replicate=replicate, valid_only=valid_only,
+                        encode=encode if add_new else None)
 
 
 # ---- export ------------------------------------------------------------------------------------
 def export(
     store: CampaignStore, out: str | Path, fmt: str | None = None, top: int | None = None, round_index: int | None = None
 ) -> tuple[Path, int]:
-    """Write candidates (all, one round's, or the top N by true score) as CSV or SDF."""
-    from designer_app.io import ExportRow, write_csv, write_sdf
+    """Write candidates (all, one round's, or the top N by true score) in one of the formats the
+    campaign's domain offers (domain.EXPORT_FORMATS: csv and sdf for molecules, csv and fasta for
+    sequences, csv and png for images)."""
+    from designer_app.domains import get_domain
+    from designer_app.io import ExportRow, write_csv, write_fasta, write_sdf
 
     out = Path(out)
     fmt = (fmt or out.suffix.lstrip(".") or "csv").lower()
-    writers = {"csv": write_csv, "sdf": write_sdf}
-    if fmt not in writers:
-        raise CampaignError(f"cannot export as '{fmt}'; choose csv or sdf")
+    domain_name = CampaignConfig.from_json(store.config()).domain
+    offered = tuple(get_domain(domain_name).EXPORT_FORMATS)
+    writers = {"csv": write_csv, "sdf": write_sdf, "fasta": write_fasta, "png": _write_png_folder}
+    if fmt not in offered or fmt not in writers:
+        raise CampaignError(f"cannot export a {domain_name} campaign as '{fmt}'; choose one of {', '.join(offered)}")
     cands = [c for c in store.candidates() if c.item and (round_index is None or c.round == round_index)]
+    sds = {cid: e.sd for cid, e in store.effective_scores().items()}
     if top is not None:
         cands = sorted((c for c in cands if c.score is not None and c.duplicate_of is None), key=lambda c: -c.score)[:top]
     rows = [
@@ -233,6 +216,7 @@ def export(
                 "acquisition": c.acquisition,
                 "duplicate_of": c.duplicate_of,
                 "n_replicates": c.n_replicates,
+                "score_sd": sds.get(c.duplicate_of or c.id),
                 "source": c.source,
             },
         )
@@ -240,6 +224,13 @@ def export(
     ]
     writers[fmt](rows, out)
     return out, len(rows)
+
+
+def _write_png_folder(rows, out: Path) -> None:
+    """Images: a folder of PNGs named by id/round/score, contact_sheet.png and candidates.csv."""
+    from designer_app.io.image_export import write_png_folder
+
+    write_png_folder(rows, out)
 
 
 def _export_status(c) -> str:
@@ -255,4 +246,7 @@ def to_json_text(data) -> str:
     return json.dumps(data, indent=2, default=str)
 
 
-__all__ = ["CampaignError", "StoreError", "ConfigError", "create", "load", "run", "status", "import_scores", "export"]
+__all__ = [
+    "CampaignError", "StoreError", "ConfigError", "ImportReport", "create", "load", "run", "status", "import_scores",
+    "export", "rollback",
+]

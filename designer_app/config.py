@@ -20,8 +20,9 @@ METHODS: dict[str, str] = {
     "greedy": "fine-tune on the reward model's mean, no optimism",
     "non-adaptive": "spend the budget on prior samples first, fine-tune once, then measure the result",
     "pretrained": "only sample the shipped prior (the floor every method must beat)",
+    "ga": "AdaLead-style evolution: recombine and mutate the best measured items (baseline, no fine-tuning)",
 }
-DOMAINS = ("molecules",)
+DOMAINS = ("molecules", "dna", "protein", "images")  # kept in step with designer_app.domains
 BONUSES = ("gram", "ensemble-std")
 ANCHORS = ("previous", "prior")
 SCHEDULES = ("constant", "doubling")
@@ -76,12 +77,36 @@ class FinetuneConfig:
 
 
 @dataclass(frozen=True)
+class EvolutionConfig:
+    """The `ga` baseline (AdaLead-style; Sinai et al. 2020): from round 2 on, parents are the measured
+    items scoring within `kappa` of the best (as a fraction of the measured score range), children are
+    recombined and mutated in token space (SELFIES tokens, sequence letters) or pixel space (images).
+
+    Attributes:
+        kappa: parent threshold: keep items with score >= best - kappa * (best - worst).
+        min_parents: at least this many of the best items are parents, so a lucky outlier does not
+            leave a single parent (AdaLead would then only mutate one item).
+        recombination_rate: probability that a child is a crossover of two parents before mutation.
+        mutation_rate: per-token substitution probability; 0 = 1 / length of the parent.
+        noise: standard deviation of the Gaussian mutation for domains without tokens (pixels in [-1, 1]).
+        max_tries: attempts per requested child before the rest of the batch is filled from the prior.
+    """
+
+    kappa: float = 0.05
+    min_parents: int = 8
+    recombination_rate: float = 0.5
+    mutation_rate: float = 0.0
+    noise: float = 0.2
+    max_tries: int = 20
+
+
+@dataclass(frozen=True)
 class CampaignConfig:
     """A design campaign. Stored as JSON in the campaign database.
 
     Attributes:
         name: campaign folder name (letters, digits, _ . -).
-        domain: what is designed ("molecules").
+        domain: what is designed ("molecules", "dna", "protein" or "images").
         oracle: oracle spec (built-in name, python:FILE:FUNC, command:CMD, manual, entry point).
         prior: shipped prior name or a folder path; "" = the domain's default prior.
         method: one of METHODS.
@@ -97,6 +122,7 @@ class CampaignConfig:
         sample_steps: denoising steps when proposing and fine-tuning.
         reward: reward-model settings.
         finetune: fine-tuning settings.
+        evolution: settings of the `ga` baseline.
         schema_version: version of this configuration format.
     """
 
@@ -117,6 +143,7 @@ class CampaignConfig:
     sample_steps: int = 25
     reward: RewardConfig = field(default_factory=RewardConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
+    evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
@@ -135,6 +162,8 @@ class CampaignConfig:
             (self.sample_steps >= 2, f"sample steps must be at least 2 (got {self.sample_steps})"),
             (self.method != "non-adaptive" or self.rounds >= 2, "non-adaptive needs at least 2 rounds"),
             (self.finetune.grad_steps <= self.sample_steps, "finetune.grad_steps must be <= sample_steps"),
+            (0 <= self.evolution.kappa <= 1, f"evolution.kappa must be in [0, 1] (got {self.evolution.kappa})"),
+            (0 <= self.evolution.mutation_rate <= 1, "evolution.mutation_rate must be in [0, 1] (0 = 1/length)"),
         ]
         for ok, message in checks:
             if not ok:
@@ -169,6 +198,7 @@ class CampaignConfig:
         data = dict(data)
         data["reward"] = _build(RewardConfig, data.get("reward", {}))
         data["finetune"] = _build(FinetuneConfig, data.get("finetune", {}))
+        data["evolution"] = _build(EvolutionConfig, data.get("evolution", {}))
         return _build(cls, data)
 
 

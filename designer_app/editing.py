@@ -1,12 +1,15 @@
 """Lab entry of scores by hand: edits and their undo, both append-only.
 
-An edit appends a measurement that `replaces` the candidate's current one, so the earlier value stays in
-the history. Undo appends yet another row that restores the value from before the edit, so undo is an
-edit too and nothing is ever updated or deleted (the database refuses that anyway).
+An edit appends a measurement that `replaces` the candidate's latest one (and with it every current
+replicate, see store.scores), so the earlier values stay in the history with their time and source.
+Undo appends yet another row that restores the value from before the edit, so undo is an edit too and
+nothing is ever updated or deleted (the database refuses that anyway).
 
-Which value undo restores is found by replaying a candidate's chain of measurements (each row replaces
-the one before it): an edit row pushes a value, an undo row pops one. Only edits can be undone: a value
-the oracle or an imported file recorded after an edit is never clobbered by an undo.
+Which value undo restores is found by replaying the chain of measurements behind the candidate's latest
+row (each row replaces the one before it): an edit row pushes a value, an undo row pops one. Only the
+latest row can be undone, and only when it is an edit: a value the oracle or an imported file recorded
+after an edit is never clobbered by an undo. When replicates were current before the edit, undo brings
+back the latest of them (one row cannot restore several).
 
 This module imports no Qt; the GUI's undo stack and any other front end call it.
 """
@@ -73,8 +76,8 @@ def parse_score_text(text: str) -> tuple[float | None, str]:
 def edit_score(store: CampaignStore, candidate_id: int, value: float | None, status: str = OK, note: str = "") -> int:
     """Store a hand-entered score for one candidate; returns the new measurement's id.
 
-    The row replaces the candidate's current measurement (the latest one if it has replicates), so the
-    score shown afterwards is `value` and the old one stays in the history.
+    The row replaces the candidate's current measurements (replicates included), so the score shown
+    afterwards is `value` and the old ones stay in the history.
 
     Raises:
         EditError: unknown or infeasible candidate, unknown status, or value and status disagree.
@@ -108,18 +111,18 @@ def undo_edit(store: CampaignStore, candidate_id: int) -> bool:
     candidates = {c.id: c for c in store.candidates()}
     target = _target(candidates, candidate_id, check_feasible=False)
     rows = store.measurements(target)
-    by_id = {r.id: r for r in rows}
-    for head in sorted(_heads(rows), key=lambda r: -r.id):
-        stack = _replay(_chain(head, by_id))
-        if not stack or stack[-1].source != EDIT_SOURCE:
-            continue
-        before = stack[-2] if len(stack) > 1 else None
-        restored = OracleResult(before.value, before.status, f"undo of edit #{stack[-1].id}") if before else OracleResult(
-            None, PENDING, f"undo of edit #{stack[-1].id}"
-        )
-        store.record_measurements([(target, restored)], source=UNDO_SOURCE, replaces={target: head.id})
-        return True
-    return False
+    if not rows:
+        return False
+    head = max(rows, key=lambda r: r.id)
+    stack = _replay(_chain(head, {r.id: r for r in rows}))
+    if not stack or stack[-1].source != EDIT_SOURCE:
+        return False
+    before = stack[-2] if len(stack) > 1 else None
+    restored = OracleResult(before.value, before.status, f"undo of edit #{stack[-1].id}") if before else OracleResult(
+        None, PENDING, f"undo of edit #{stack[-1].id}"
+    )
+    store.record_measurements([(target, restored)], source=UNDO_SOURCE, replaces={target: head.id})
+    return True
 
 
 def history(store: CampaignStore, candidate_id: int) -> list[MeasurementRecord]:
@@ -148,15 +151,9 @@ def _check(edit: ScoreEdit) -> None:
         raise EditError(f"candidate {edit.candidate_id}: a {edit.status} measurement carries no score; leave it empty")
 
 
-def _heads(rows: Sequence[MeasurementRecord]) -> list[MeasurementRecord]:
-    """Current rows: the ones no later row replaces (several = replicates)."""
-    superseded = {r.replaces for r in rows if r.replaces is not None}
-    return [r for r in rows if r.id not in superseded]
-
-
 def _latest_head(rows: Sequence[MeasurementRecord]) -> MeasurementRecord | None:
-    heads = _heads(rows)
-    return max(heads, key=lambda r: r.id) if heads else None
+    """The latest row: what an edit names as the row it corrects."""
+    return max(rows, key=lambda r: r.id) if rows else None
 
 
 def _chain(head: MeasurementRecord, by_id: dict[int, MeasurementRecord]) -> list[MeasurementRecord]:

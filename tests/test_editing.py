@@ -155,3 +155,23 @@ def test_parse_score_text(text, expected):
 def test_parse_score_text_rejects(text):
     with pytest.raises(EditError):
         parse_score_text(text)
+
+
+def test_edit_replaces_every_replicate_and_undo_brings_back_the_latest(store):
+    store.record_measurements([(2, OracleResult(0.2))], "import:a.csv")
+    store.record_measurements([(2, OracleResult(0.4))], "import:b.csv")  # a replicate
+    assert score(store, 2) == (pytest.approx(0.3), "ok")
+    edit_score(store, 2, 0.9)
+    candidate = next(c for c in store.candidates() if c.id == 2)
+    assert (candidate.score, candidate.n_replicates) == (pytest.approx(0.9), 1)  # not averaged with 0.2
+    assert undo_edit(store, 2)
+    assert score(store, 2) == (pytest.approx(0.4), "ok")
+    assert [r.source for r in editing.history(store, 2)] == ["import:a.csv", "import:b.csv", "edit", "undo"]
+    assert all(r.created_at for r in editing.history(store, 2))  # every row has its time
+
+
+def test_a_replicate_imported_after_an_edit_is_not_undone(store):
+    edit_score(store, 2, 0.5)
+    store.record_measurements([(2, OracleResult(0.7))], "import:c.csv")  # replicate of the edited value
+    assert undo_edit(store, 2) is False
+    assert score(store, 2) == (pytest.approx(0.6), "ok")

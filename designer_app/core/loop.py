@@ -38,12 +38,17 @@ REWARD, DENOISER = "reward", "denoiser"
 
 @dataclass
 class Campaign:
-    """The parts of one campaign, wired by the CLI or GUI."""
+    """The parts of one campaign, wired by the CLI or GUI.
+
+    `allow_partial`: a round awaiting lab scores goes on (fit, fine-tune, next round) once at least one
+    of its candidates has a final measurement; the rest stay pending and count when they arrive.
+    """
 
     config: CampaignConfig
     store: Store
     engine: Engine
     oracle: Oracle
+    allow_partial: bool = False
 
     @property
     def checkpoints(self) -> Path:
@@ -92,6 +97,9 @@ def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterato
         if store.round(index) is None:
             yield RoundStarted(index, batch)
             yield from _propose(campaign, index, batch, plan, should_stop)
+        elif _refill_needed(store, index, batch):  # rolled back (store.rollback): propose what it discarded
+            yield RoundStarted(index, batch)
+            yield from _propose(campaign, index, batch, plan, should_stop, refill=True)
         status = store.round(index).status
         if status == PROPOSED:
             if campaign.oracle.is_manual:
@@ -102,9 +110,15 @@ def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterato
                 status = SCORED
         if status == AWAITING:
             waiting = _unscored(store, index)
-            if waiting:
+            partial = campaign.allow_partial and any(  # measured in this round, not a duplicate's copied score
+                c.duplicate_of is None and c.score_status in ("ok", FAILED) for c in store.candidates(index)
+            )
+            if waiting and not partial:
                 yield ScoresAwaited(index, len(waiting))
                 return False
+            if waiting:
+                yield LogMessage("info", f"round {index}: going on with partial scores (allow partial); "
+                                 f"{len(waiting)} candidates still pending count when their scores arrive")
             store.set_status(index, SCORED)
             status = SCORED
         if should_stop():
@@ -126,12 +140,27 @@ def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterato
 
 
 # ---- SEIKO step 1: Propose ---------------------------------------------------------------------
-def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop) -> Iterator[Event]:
+def _refill_needed(store: Store, index: int, batch: int) -> bool:
+    """A rolled-back round back at `proposed` with fewer live candidates than its batch size."""
+    record = store.round(index)
+    return record.status == PROPOSED and record.metrics.get("rollbacks", 0) > 0 and len(store.candidates(index)) < batch
+
+
+def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refill: bool = False) -> Iterator[Event]:
     cfg, store, engine = campaign.config, campaign.store, campaign.engine
     t0 = time.monotonic()
+    seed_phase = 1
+    if refill:  # fresh proposals (another seed) for the places a rollback emptied
+        seed_phase = 1 + 10 * int(store.round(index).metrics.get("rollbacks", 0))
+        batch = batch - len(store.candidates(index))
     model = store.latest_checkpoint(DENOISER, before_round=index) if cfg.method != "pretrained" else None
     model_path = str(store.checkpoint_path(model)) if model else None
-    proposal = engine.propose(batch, model_path, round_seed(cfg, index, 1), should_stop)
+    if plan.evolve:  # the `ga` baseline breeds from what was measured instead of sampling
+        known = store.candidates()
+        measured = [(c.item, c.score) for c in known if c.duplicate_of is None and c.item and c.score is not None]
+        proposal = engine.evolve(batch, measured, {c.key for c in known if c.key}, round_seed(cfg, index, seed_phase), should_stop)
+    else:
+        proposal = engine.propose(batch, model_path, round_seed(cfg, index, seed_phase), should_stop)
     reward = store.latest_checkpoint(REWARD, before_round=index)
     pred = engine.predict(str(store.checkpoint_path(reward)), proposal.latents, plan.acquisition) if reward else None
     candidates = [
@@ -150,7 +179,10 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop) -> I
         )
     ]
     seconds = time.monotonic() - t0
-    store.add_round(index, batch, candidates, model.id if model else None, seconds)
+    if refill:
+        store.add_candidates(index, candidates, model.id if model else None)
+    else:
+        store.add_round(index, batch, candidates, model.id if model else None, seconds)
     keys = [c.key for c in candidates if c.feasible]
     yield CandidatesProposed(index, len(candidates), len(keys), len(set(keys)), round(seconds, 3))
 

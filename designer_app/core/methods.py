@@ -1,7 +1,8 @@
 """What each method does in the shared loop (DESIGN.md section 1), so comparisons are fair.
 
-A method decides: whether the reward model is fitted, whether the sampler is fine-tuned after a round,
-and which optimistic reward r_tilde fine-tuning maximises.
+A method decides: how a round's candidates are proposed (sampled from the current model, or evolved from
+the measured items by the `ga` baseline), whether the reward model is fitted, whether the sampler is
+fine-tuned after a round, and which optimistic reward r_tilde fine-tuning maximises.
 """
 
 from __future__ import annotations
@@ -29,11 +30,19 @@ class Acquisition:
 
 @dataclass(frozen=True)
 class MethodPlan:
-    """How a method runs round `round_index` (1-based) of a campaign."""
+    """How a method runs round `round_index` (1-based) of a campaign.
+
+    Attributes:
+        fit: fit the reward model after scoring.
+        finetune: fine-tune the sampler after fitting.
+        acquisition: the optimistic reward fine-tuning maximises (and proposals are annotated with).
+        evolve: propose by recombining and mutating measured items (Engine.evolve) instead of sampling.
+    """
 
     fit: bool
     finetune: bool
     acquisition: Acquisition
+    evolve: bool = False
 
 
 def plan(cfg: CampaignConfig, round_index: int) -> MethodPlan:
@@ -43,6 +52,10 @@ def plan(cfg: CampaignConfig, round_index: int) -> MethodPlan:
     method = cfg.method
     if method == "pretrained":
         return MethodPlan(fit=False, finetune=False, acquisition=Acquisition("mean"))
+    if method == "ga":
+        # Round 1 samples the prior like every method (a fair start); later rounds evolve the measured
+        # items. The reward model is still fitted so the prediction gap is comparable across methods.
+        return MethodPlan(fit=True, finetune=False, acquisition=Acquisition("mean"), evolve=round_index > 1)
     if method == "seiko-ucb":
         kind = "ucb-gram" if cfg.bonus == "gram" else "ucb-std"
         acq = Acquisition(kind, beta=cfg.beta)

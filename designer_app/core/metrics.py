@@ -38,6 +38,7 @@ def round_summaries(rounds: Sequence[RoundRecord], candidates: Sequence[Candidat
                 predicted_mean=predicted,
                 prediction_gap=gap,
                 kl_to_prior=r.metrics.get("kl_to_prior"),
+                infeasible_fraction=infeasible_fraction(cands),
             )
         )
     return out
@@ -76,7 +77,12 @@ def cumulative_regret(optimum: float, values: Sequence[float | None], floor: flo
 
 
 def top_k_mean(values: Sequence[float | None], k: int = 10) -> list[float | None]:
-    """Mean of the k best values seen so far after each call (None until k values exist)."""
+    """Mean of the (up to) k best values seen so far, after each call.
+
+    As PMO (Gao et al. 2022) computes it: while fewer than k values exist, the mean of those that do;
+    None until the first value (calls that returned no value are skipped)."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1 (got {k})")
     seen: list[float] = []
     out: list[float | None] = []
     for v in values:
@@ -84,18 +90,49 @@ def top_k_mean(values: Sequence[float | None], k: int = 10) -> list[float | None
             seen.append(v)
             seen.sort(reverse=True)
             del seen[k:]
-        out.append(sum(seen) / k if len(seen) == k else None)
+        out.append(sum(seen) / len(seen) if seen else None)
     return out
 
 
-def top_k_auc(values: Sequence[float | None], budget: int, k: int = 10) -> float:
-    """PMO's top-k AUC: area under the top-k-mean curve over oracle calls divided by the budget.
-    Calls before k values exist contribute 0; after the last call the curve stays flat to `budget`."""
-    curve = [v or 0.0 for v in top_k_mean(values, k)][:budget]
-    if not curve:
-        return 0.0
-    area = sum(curve) + curve[-1] * (budget - len(curve))
+def top_k_auc(values: Sequence[float | None], budget: int, k: int = 10, every: int = 1) -> float:
+    """PMO's top-k AUC: area under the top-k-mean curve over oracle calls, divided by the budget.
+
+    The curve starts at 0 before the first call and is integrated with the trapezoid rule between
+    points taken every `every` calls (PMO's code logs every 100; 1 integrates exactly) plus the last
+    call; a run that stopped early keeps its last value flat up to `budget`, calls past `budget` are
+    ignored. A point with no value yet counts as 0. Result: the average top-k mean over the budget,
+    in score units (1.0 for a run that found k items scoring 1 at its first call)."""
+    if budget < 1:
+        raise ValueError(f"budget must be at least 1 (got {budget})")
+    if every < 1:
+        raise ValueError(f"every must be at least 1 (got {every})")
+    curve = [0.0 if v is None else v for v in top_k_mean(list(values)[:budget], k)]
+    n = len(curve)
+    area, prev, called = 0.0, 0.0, 0
+    for idx in range(every, n, every):  # PMO stops short of the last call and adds it below
+        area += every * (curve[idx - 1] + prev) / 2
+        prev, called = curve[idx - 1], idx
+    last = curve[-1] if curve else 0.0
+    area += (n - called) * (last + prev) / 2
+    area += (budget - n) * last
     return area / budget
+
+
+def infeasible_fraction(candidates: Sequence[CandidateRecord]) -> float | None:
+    """Share of proposals that were infeasible: rejected by the domain (invalid molecule, bad letter)
+    or judged infeasible by the oracle (status ok without a value, e.g. Ehrlich's banned transitions).
+    Duplicates count like their original: proposing an infeasible design twice wastes two slots."""
+    if not candidates:
+        return None
+    bad = sum(1 for c in candidates if not c.feasible or (c.score_status == "ok" and c.score is None))
+    return bad / len(candidates)
+
+
+def unique_fraction(candidates: Sequence[CandidateRecord]) -> float | None:
+    """Distinct feasible designs (by key) per proposal."""
+    if not candidates:
+        return None
+    return len({c.key for c in candidates if c.feasible and c.key}) / len(candidates)
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,8 @@ class RoundSummary:
     """Per-round figures for `status --json`. best/mean are true scores of the round's candidates;
     prediction_gap = mean predicted score (by the reward model that guided this round's sampler)
     minus mean true score over the same candidates: large positive gaps signal over-optimisation;
-    kl_to_prior is the KL of the model fine-tuned after this round to the shipped prior."""
+    kl_to_prior is the KL of the model fine-tuned after this round to the shipped prior;
+    infeasible_fraction is the share of proposals the domain or the oracle judged infeasible."""
 
     index: int
     status: str
@@ -129,6 +130,7 @@ class RoundSummary:
     predicted_mean: float | None = None
     prediction_gap: float | None = None
     kl_to_prior: float | None = None
+    infeasible_fraction: float | None = None
 
 
 def finite(values) -> list[float]:

@@ -7,6 +7,7 @@ from designer_app.domains import chemistry
 
 NAME = "molecules"
 DEFAULT_PRIOR = "molecules-moses"
+EXPORT_FORMATS = ("csv", "sdf")
 
 
 def canonical_item(text: str) -> tuple[str | None, str]:

@@ -1,4 +1,8 @@
-"""The Campaign panel: configuration summary, run controls, progress with phase text and ETA."""
+"""The Campaign panel: configuration summary, run controls, progress with phase text and ETA.
+
+Events update the progress tracker at once (plain arithmetic) but the widgets only at the next tick of
+the window's update timer (updates.py), with the latest progress.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from designer_app.core.records import DONE
 from designer_app.gui.progress import ProgressTracker, format_eta
 from designer_app.gui.session import CampaignSession
 from designer_app.gui.snapshot import Snapshot
+from designer_app.gui.updates import UpdateScheduler
 
 
 def _fmt(v: float | None) -> str:
@@ -47,9 +52,11 @@ def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
 class CampaignPanel(QWidget):
     """Summary, Start/Continue, Pause/Resume, Stop, Run one round, and the progress bar."""
 
-    def __init__(self, session: CampaignSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: CampaignSession, updates: UpdateScheduler | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.updates = updates
         self.tracker: ProgressTracker | None = None
         self.summary = QLabel("No campaign open. File ▸ New campaign… or File ▸ Open…")
         self.summary.setWordWrap(True)
@@ -153,6 +160,14 @@ class CampaignPanel(QWidget):
         self._update_buttons()
 
     def _on_snapshot(self, snap: Snapshot) -> None:
+        if self.updates is not None:
+            self.updates.request("campaign-summary", lambda: self._apply_snapshot(snap))
+        else:
+            self._apply_snapshot(snap)
+
+    def _apply_snapshot(self, snap: Snapshot) -> None:
+        if snap is not self.session.snapshot:
+            return  # the campaign was closed or reloaded meanwhile
         self._show_summary()
         if not self.session.is_running:
             done = sum(1 for r in snap.rounds if r.status == DONE)
@@ -165,7 +180,16 @@ class CampaignPanel(QWidget):
     def _on_event(self, event: ev.Event) -> None:
         if self.tracker is None or isinstance(event, ev.LogMessage):
             return
-        p = self.tracker.update(event)
+        self.tracker.update(event)
+        if self.updates is not None:
+            self.updates.request("campaign-progress", self._show_progress)
+        else:
+            self._show_progress()
+
+    def _show_progress(self) -> None:
+        if self.tracker is None:
+            return
+        p = self.tracker.current
         self.progress.setValue(int(1000 * p.fraction))
         self.phase.setText(p.text)
         self.eta.setText(format_eta(p.eta_seconds))

@@ -10,6 +10,7 @@ writes to the store; the model itself never writes.
 from __future__ import annotations
 
 import math
+from pathlib import PurePath
 from typing import Callable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, QSortFilterProxyModel, Qt
@@ -69,6 +70,7 @@ class CandidateTableModel(QAbstractTableModel):
         self._row_of: dict[int, int] = {}
         self.depictions = depictions
         self.editor: Editor | None = None
+        self.domain = "molecules"
         if depictions is not None:
             depictions.ready.connect(self._depictions_ready)
 
@@ -98,6 +100,13 @@ class CandidateTableModel(QAbstractTableModel):
         self._rows = rows
         self._status = [display_status(c) for c in rows]
         self._row_of = {c.id: i for i, c in enumerate(rows)}
+
+    def set_domain(self, domain: str) -> None:
+        """Items of image campaigns are file paths: the Item column then shows the file name."""
+        if domain != self.domain:
+            self.domain = domain
+            if self._rows:
+                self.dataChanged.emit(self.index(0, ITEM), self.index(len(self._rows) - 1, ITEM))
 
     def clear(self) -> None:
         self.beginResetModel()
@@ -152,7 +161,8 @@ class CandidateTableModel(QAbstractTableModel):
         if role == SORT_ROLE:
             return self._sort_key(c, col, index.row())
         if role == Qt.ItemDataRole.DecorationRole and col == DEPICTION and self.depictions is not None:
-            return self.depictions.image(c.item, THUMBNAIL)
+            # Asked only for rows the view paints, so hidden rows are never drawn.
+            return self.depictions.pixmap(c.item, THUMBNAIL)
         if role == Qt.ItemDataRole.SizeHintRole and col == DEPICTION:
             return QSize(THUMBNAIL + 8, THUMBNAIL + 4)
         if role == Qt.ItemDataRole.ForegroundRole and col == STATUS:
@@ -181,7 +191,9 @@ class CandidateTableModel(QAbstractTableModel):
         if col == ID:
             return str(c.id)
         if col == ITEM:
-            return c.item or "(not decoded)"
+            if not c.item:
+                return "(not decoded)"
+            return PurePath(c.item).name if self.domain == "images" else c.item
         if col == ROUND:
             return str(c.round)
         if col == SCORE:
@@ -233,6 +245,15 @@ class CandidateFilterProxy(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
         self._round: int | None = None
         self._status: str | None = None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by `column`. Ascending id is the source model's own order, so it needs no sorting:
+        the proxy then keeps the source order instead of comparing rows through Python `data()`
+        calls on every insert and score change (each call waits for the interpreter lock while the
+        engine runs)."""
+        if column == ID and order == Qt.SortOrder.AscendingOrder:
+            column = -1
+        super().sort(column, order)
 
     def set_round(self, round_index: int | None) -> None:
         self.beginFilterChange()

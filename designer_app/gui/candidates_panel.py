@@ -1,7 +1,8 @@
 """The Candidates panel: lab banner, filters, the candidates table and the detail view.
 
 Lab entry happens here: typing in the Score column, or pasting a column copied from a spreadsheet.
-Both go through `apply_edits`, i.e. appended measurements on the undo stack.
+Both go through `apply_edits`, i.e. appended measurements on the undo stack. New snapshots reach the
+table at a tick of the window's update timer (updates.py), never once per event.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from designer_app.gui.detail_view import DetailView
 from designer_app.gui.session import CampaignSession
 from designer_app.gui.snapshot import Snapshot
 from designer_app.gui.undo import apply_edits
+from designer_app.gui.updates import UpdateScheduler
 
 
 class LabBanner(QFrame):
@@ -83,9 +85,10 @@ class CandidatesPanel(QWidget):
     continue_requested = Signal()
 
     def __init__(self, session: CampaignSession, undo_stack: QUndoStack, depictions: DepictionCache,
-                 parent: QWidget | None = None) -> None:
+                 updates: UpdateScheduler | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.updates = updates
         self.undo_stack = undo_stack
         self.model = CandidateTableModel(depictions, self)
         self.model.editor = self._edit_cell
@@ -111,7 +114,7 @@ class CandidatesPanel(QWidget):
         self.proxy.rowsRemoved.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
-        session.snapshot_ready.connect(self.show_snapshot)
+        session.snapshot_ready.connect(self._on_snapshot)
         session.closed.connect(self._on_closed)
         self._update_count()
 
@@ -165,9 +168,18 @@ class CandidatesPanel(QWidget):
         layout.addWidget(splitter, 1)
 
     # ---- data ----------------------------------------------------------------------------------
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        if self.updates is None:
+            self.show_snapshot(snap)
+        else:
+            self.updates.request("candidates", lambda: self.show_snapshot(snap), heavy=True)
+
     def show_snapshot(self, snap: Snapshot) -> None:
+        if self.session.snapshot is None:
+            return  # the campaign was closed before this update's turn came
         if self.model.depictions is not None:
             self.model.depictions.set_domain(snap.config.domain)
+        self.model.set_domain(snap.config.domain)
         self.model.set_rows(snap.candidates)
         self._update_round_filter([r.index for r in snap.rounds])
         awaiting = snap.awaiting_round
@@ -176,10 +188,12 @@ class CandidatesPanel(QWidget):
             self.banner.show_waiting(awaiting.index, len(snap.waiting()), total)
         else:
             self.banner.hide()
-        self._refresh_detail()
+        self._refresh_detail(only_if_changed=True)
         self._update_count()
 
     def _on_closed(self) -> None:
+        if self.updates is not None:
+            self.updates.cancel("candidates")
         self.model.clear()
         self.banner.hide()
         self.detail.clear()
@@ -229,13 +243,15 @@ class CandidatesPanel(QWidget):
         self.table.scrollTo(index)
         return True
 
-    def _refresh_detail(self) -> None:
+    def _refresh_detail(self, only_if_changed: bool = False) -> None:
         cid = self.selected_candidate_id()
         row = self.model.row_of(cid) if cid is not None else None
         if row is None or self.session.store is None:
             self.detail.clear()
             return
         c = self.model.record(row)
+        if only_if_changed and c == self.detail.record:
+            return  # same record: skip re-reading its history from the store on the GUI thread
         history = self.session.store.measurements(c.duplicate_of or c.id)
         self.detail.show_candidate(c, self.model.status_of(row), history)
 

@@ -1,7 +1,8 @@
 """The selected candidate in detail: a large depiction, its numbers and its measurement history.
 
 The history is every row behind the score (edits, undos, imports, oracle calls), oldest first, so a
-lab user can see what was typed, when, and what it replaced.
+lab user can see what was typed, when, and what it replaced. The picture is the domain's depiction
+(depiction.py) at a larger size: a molecule drawing, the coloured sequence, or the image itself.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from typing import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -102,11 +102,11 @@ class DetailView(QWidget):
         self._update_picture()
 
     def _update_picture(self) -> None:
-        image = None
+        pixmap = None
         if self.record is not None and self.depictions is not None:
-            image = self.depictions.image(self.record.item, LARGE)
-        if image is not None:
-            self.picture.setPixmap(QPixmap.fromImage(image))
+            pixmap = self.depictions.pixmap(self.record.item, LARGE)
+        if pixmap is not None:
+            self.picture.setPixmap(pixmap)
             return
         self.picture.clear()
         if self.record is not None and self.depictions is not None and self.record.item:

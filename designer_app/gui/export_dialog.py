@@ -1,7 +1,9 @@
-"""Export top candidates: how many, above which score, from which round, as CSV or SDF.
+"""Export top candidates: how many, above which score, from which round, in the domain's formats.
 
 campaigns.export ranks by true score and takes the top N; a minimum score is turned into N by counting
 the candidates that reach it, so the file holds exactly the candidates at or above the threshold.
+Formats per domain (catalog.py): molecules CSV/SDF, sequences CSV/FASTA, images CSV/PNG (a folder of
+PNG files with a contact sheet); one the engine does not write yet is listed but disabled.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,9 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer_app.gui import catalog
 from designer_app.gui.snapshot import Snapshot
 
-FORMATS = ("csv", "sdf")
+FOLDER_FORMATS = ("png",)  # written as a folder, not a file: the path has no suffix
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,11 @@ class ExportDialog(QDialog):
         for r in snapshot.rounds:
             self.round.addItem(f"Round {r.index}", r.index)
         self.format = QComboBox()
-        self.format.addItems(list(FORMATS))
-        if snapshot.config.domain != "molecules":
-            self.format.model().item(1).setEnabled(False)  # SDF holds molecules only
+        for fmt, available, tip in catalog.export_formats(snapshot.config.domain):
+            self.format.addItem(fmt, fmt)
+            index = self.format.count() - 1
+            self.format.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+            self.format.model().item(index).setEnabled(available)
         self.path = QLineEdit(str(snapshot.folder / "exports" / "top.csv"))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -101,16 +107,25 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
+    def formats(self) -> dict[str, bool]:
+        """Listed formats and whether each can be chosen."""
+        model = self.format.model()
+        return {self.format.itemData(i): model.item(i).isEnabled() for i in range(self.format.count())}
+
     def _browse(self) -> None:
         fmt = self.format.currentText()
-        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), f"{fmt.upper()} (*.{fmt})")
+        if fmt in FOLDER_FORMATS:
+            path = QFileDialog.getExistingDirectory(self, "Export into folder", str(Path(self.path.text()).parent))
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), f"{fmt.upper()} (*.{fmt})")
         if path:
             self.path.setText(path)
 
     def _fix_suffix(self, fmt: str) -> None:
         path = Path(self.path.text())
-        if path.suffix.lower() in (".csv", ".sdf"):
-            self.path.setText(str(path.with_suffix("." + fmt)))
+        known = {f".{f}" for f in self.formats()}
+        if path.suffix.lower() in known or (not path.suffix and path.name):
+            self.path.setText(str(path.with_suffix("" if fmt in FOLDER_FORMATS else "." + fmt)))
 
     def request(self) -> ExportRequest:
         n = self.top.value() or None

@@ -3,7 +3,8 @@
 Every panel is a QDockWidget with an objectName, so QMainWindow.saveState/restoreState can persist the
 layout in QSettings; the View menu holds each dock's toggle action and a reset. The window wires the
 session (engine thread, store, snapshots) to the panels and turns failures into error dialogs; the
-campaign itself stays open after any failure.
+campaign itself stays open after any failure. Events and snapshots never repaint a panel directly:
+they go through one `UpdateScheduler` (updates.py), which applies the latest state on a timer.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from designer_app.gui.log_panel import LogPanel
 from designer_app.gui.plots import RegretPlot, RewardDistributionPlot, TrainingPlot
 from designer_app.gui.session import CampaignSession
 from designer_app.gui.snapshot import Snapshot
+from designer_app.gui.updates import UpdateScheduler
 from designer_app.gui.wizard import NewCampaignWizard
 from designer_app.store import campaigns_dir
 
@@ -50,14 +52,15 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Designer")
         self.setDockNestingEnabled(True)
         self.session = CampaignSession(self)
+        self.updates = UpdateScheduler(self)
         self.undo_stack = QUndoStack(self)
         self.depictions = DepictionCache(parent=self)
-        self.campaign_panel = CampaignPanel(self.session)
-        self.candidates_panel = CandidatesPanel(self.session, self.undo_stack, self.depictions)
+        self.campaign_panel = CampaignPanel(self.session, self.updates)
+        self.candidates_panel = CandidatesPanel(self.session, self.undo_stack, self.depictions, self.updates)
         self.reward_plot = RewardDistributionPlot()
         self.regret_plot = RegretPlot()
         self.training_plot = TrainingPlot()
-        self.log_panel = LogPanel()
+        self.log_panel = LogPanel(self.updates)
         self.wizard: NewCampaignWizard | None = None
         self.import_dialog: ImportDialog | None = None
         self.export_dialog: ExportDialog | None = None
@@ -151,6 +154,7 @@ class MainWindow(QMainWindow):
         s.engine_event.connect(self._on_event)
         s.error.connect(self.show_error)
         s.running_changed.connect(lambda running: self._update_actions())
+        s.running_changed.connect(self.updates.set_busy)
         s.run_finished.connect(self._on_run_finished)
         self.candidates_panel.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.candidates_panel.import_requested.connect(self.import_scores)
@@ -297,8 +301,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Designer — {config.name}")
         self._remember(self.session.folder)
         self.undo_stack.clear()
-        for plot in (self.reward_plot, self.regret_plot, self.training_plot):
-            plot.clear()
+        self._clear_plots()
         self.log_panel.clear()
         self.log_panel.load_history(self.session.store.events(200))
         self.log_panel.log(f"opened campaign {config.name} ({self.session.folder})")
@@ -307,20 +310,27 @@ class MainWindow(QMainWindow):
     def _on_closed(self) -> None:
         self.setWindowTitle("Designer")
         self.undo_stack.clear()
-        for plot in (self.reward_plot, self.regret_plot, self.training_plot):
-            plot.clear()
+        self._clear_plots()
         self.log_panel.log("campaign closed")
         self._update_actions()
 
+    def _clear_plots(self) -> None:
+        for name in ("reward", "regret", "training"):
+            self.updates.cancel(name)  # a pending update of the previous campaign must not land
+        for plot in (self.reward_plot, self.regret_plot, self.training_plot):
+            plot.clear()
+
     def _on_snapshot(self, snap: Snapshot) -> None:
-        self.reward_plot.update_from(snap)
-        self.regret_plot.update_from(snap)
+        # Each plot at a tick of its own (heavy), with the latest snapshot when its turn comes.
+        self.updates.request("reward", lambda: self.reward_plot.update_from(snap), heavy=True)
+        self.updates.request("regret", lambda: self.regret_plot.update_from(snap), heavy=True)
         self._update_actions()
 
     def _on_event(self, event: ev.Event) -> None:
         self.log_panel.log_event(event)
         if isinstance(event, ev.FinetuneProgress):
             self.training_plot.add(event)
+            self.updates.request("training", self.training_plot.redraw, heavy=True)
         elif isinstance(event, ev.ScoresAwaited):
             self.statusBar().showMessage(f"Round {event.round} waits for {event.n_waiting} lab scores")
             self.docks["candidates"].raise_()

@@ -2,8 +2,14 @@
 fine-tuning curves.
 
 Each plot keeps its items and only changes what is new: a round's box is redrawn when that round's
-scores changed, curves get `setData` with the full (short) arrays, fine-tuning points are appended.
-Nothing is cleared and rebuilt on every event.
+scores changed, curves get `setData` on their existing items, fine-tuning points are buffered and drawn
+when the window's update timer says so (see updates.py). Nothing is cleared and rebuilt per event.
+
+Repainting the axes is the expensive part of a pyqtgraph repaint (tick texts are laid out in Python),
+and pyqtgraph's auto-range changes the range, hence repaints every axis, on every new point. So the
+plots keep their own "sticky" range (`RangeKeeper`): it stays put while the data fit and grows with
+headroom when they do not, so most updates repaint only the curves. Panning or zooming by hand stops
+the following; the plot's "A" button resumes it.
 """
 
 from __future__ import annotations
@@ -12,18 +18,15 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from designer_app import events as ev
 from designer_app.core import metrics
 from designer_app.gui.snapshot import Snapshot
 
-# No antialiasing: it makes every repaint several times slower, and repaints run on the GUI thread
-# while the engine competes for the CPU (measured with benchmarks/gui_stall.py).
+# No antialiasing and no grid lines: both make every repaint several times slower, and repaints run
+# on the GUI thread while the engine competes for the CPU (measured with benchmarks/gui_stall.py).
 pg.setConfigOptions(background="w", foreground="k", antialias=False)
-_REDRAW_MS = 500  # live fine-tuning curves repaint at most twice a second, however fast steps come
-# (no grid lines either: axes draw them as long ticks on every repaint)
 
 _BLUE, _ORANGE, _GREEN, _RED = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"
 
@@ -44,6 +47,75 @@ def box_path(x: float, values: list[float], half: float = 0.3) -> tuple[np.ndarr
     return np.array(xs, dtype=float), np.array(ys, dtype=float)
 
 
+def sticky_span(lo: float, hi: float, data_lo: float, data_hi: float, pad: float = 0.25) -> tuple[float, float] | None:
+    """A new (lo, hi) when the data leave [lo, hi] or fill less than a quarter of it, else None
+    (keep the range). The new range has `pad` of the data span free on each side, and at least 5 %
+    of the data's magnitude, so the first few nearly equal points do not pin a range the next one
+    leaves at once."""
+    if not (math.isfinite(data_lo) and math.isfinite(data_hi)):
+        return None
+    span = data_hi - data_lo
+    margin = max(pad * span, 0.05 * max(abs(data_lo), abs(data_hi)), 1e-6)
+    inside = lo <= data_lo and data_hi <= hi
+    if inside and (hi - lo) <= 4 * (span + 2 * margin):
+        return None
+    return data_lo - margin, data_hi + margin
+
+
+_AXIS_WIDTH = 52  # fixed left-axis width: new tick labels then never re-lay out the plots, and x-linked
+# plots keep identical pixel widths (pyqtgraph otherwise shifts their x ranges to align the pixels)
+
+
+class RangeKeeper:
+    """Keeps a plot's view range while the data fit in it (see the module docstring).
+
+    `x_linked`: the plot's x range follows another plot's (setXLink); only y is kept here."""
+
+    def __init__(self, plot: pg.PlotItem, x_start: float = 0.0, x_linked: bool = False) -> None:
+        self.plot = plot
+        self.view = plot.getViewBox()
+        self.x_start = x_start
+        self.x_linked = x_linked
+        plot.getAxis("left").setWidth(_AXIS_WIDTH)
+        self.follow = True
+        self.changes = 0  # how often the range (and so every axis) had to change
+        self.view.disableAutoRange()
+        self.view.sigRangeChangedManually.connect(self._manual)
+
+    def _manual(self, *args) -> None:
+        self.follow = False
+
+    def reset(self) -> None:
+        self.follow = True
+        self.view.disableAutoRange()
+
+    def fit(self, x_max: float, y_lo: float, y_hi: float, x_min: float | None = None) -> None:
+        """Make the range hold x in [x_min or x_start, x_max] and y in [y_lo, y_hi]."""
+        if any(self.view.autoRangeEnabled()):  # the user pressed "A": follow the data again
+            self.view.disableAutoRange()
+            self.follow = True
+        if not self.follow or not math.isfinite(x_max):
+            return
+        (x0, x1), (y0, y1) = self.view.viewRange()
+        x_lo = self.x_start if x_min is None else x_min
+        new_x = None
+        if not self.x_linked and (x_max > x1 or abs(x0 - x_lo) > 0.05 * (x1 - x0)):
+            new_x = (x_lo, max(x_max * 1.5, x_max + 10) if x_min is None else x_max)  # grows rarely
+        new_y = sticky_span(y0, y1, y_lo, y_hi)
+        if new_x is None and new_y is None:
+            return
+        self.changes += 1
+        if new_x is None:
+            self.view.setYRange(*new_y, padding=0)
+        else:
+            self.view.setRange(xRange=new_x, yRange=new_y or (y0, y1), padding=0)
+
+
+def _finite_bounds(values: np.ndarray) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (math.nan, math.nan)
+
+
 class RewardDistributionPlot(QWidget):
     """True scores of each round as a box plot with the individual points over it."""
 
@@ -53,6 +125,7 @@ class RewardDistributionPlot(QWidget):
         self.plot.setLabel("bottom", "round")
         self.plot.getAxis("bottom").setTickSpacing(1, 1)  # rounds are whole numbers
         self.plot.setLabel("left", "score")
+        self.range = RangeKeeper(self.plot.getPlotItem(), x_start=0.5)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.plot)
@@ -72,6 +145,9 @@ class RewardDistributionPlot(QWidget):
                 continue  # unchanged round: leave its items alone
             self._values[r] = key
             self._draw(r, values)
+        scores = np.array([v for values in per_round.values() for v in values], dtype=float)
+        if scores.size:
+            self.range.fit(max(per_round) + 0.5, *_finite_bounds(scores), x_min=0.5)
 
     def _draw(self, r: int, values: list[float]) -> None:
         if r not in self._items:
@@ -100,7 +176,7 @@ class RewardDistributionPlot(QWidget):
     def clear(self) -> None:
         for r in list(self._items):
             self._remove(r)
-        self.plot.enableAutoRange()
+        self.range.reset()
 
     def point_count(self) -> int:
         return sum(len(v) for v in self._values.values())
@@ -119,11 +195,13 @@ class RegretPlot(QWidget):
         self.regret_plot.setLabel("left", "simple regret")
         self.regret_plot.setLabel("bottom", "oracle calls")
         self.regret_plot.setXLink(self.best_plot)
+        self.best_plot.hideAxis("bottom")  # x-linked: the lower plot's axis says it for both
         self.scores = self.best_plot.plot(pen=None, symbol="o", symbolSize=4, symbolBrush=_ORANGE + "88",
                                           symbolPen=None, name="measured")
         self.best = self.best_plot.plot(pen=pg.mkPen(_BLUE, width=2), stepMode=None, name="best so far",
                                         connect="finite")
         self.regret = self.regret_plot.plot(pen=pg.mkPen(_RED, width=2), connect="finite")
+        self.ranges = (RangeKeeper(self.best_plot), RangeKeeper(self.regret_plot, x_linked=True))
         self.note = QLabel("Simple regret needs the oracle's optimum (set one in the campaign's oracle).")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -139,61 +217,94 @@ class RegretPlot(QWidget):
             return
         self._key = key
         x = np.arange(1, len(seq) + 1, dtype=float)
-        self.scores.setData(x, _nan(seq))
+        scores = _nan(seq)
+        self.scores.setData(x, scores)
         self.best.setData(x, _nan(metrics.best_so_far(seq)))
         known = snap.optimum is not None
         self.regret_plot.setVisible(known)
+        self.best_plot.showAxis("bottom", not known)
         self.note.setVisible(not known)
-        self.regret.setData(x, _nan(metrics.simple_regret(snap.optimum, seq)) if known else [])
+        regret = _nan(metrics.simple_regret(snap.optimum, seq)) if known else np.array([])
+        self.regret.setData(x[: len(regret)], regret)
+        if len(seq):
+            self.ranges[0].fit(float(len(seq)), *_finite_bounds(scores))
+            if known:
+                self.ranges[1].fit(float(len(seq)), *_finite_bounds(regret))
 
     def clear(self) -> None:
         self._key = None
         for item in (self.scores, self.best, self.regret):
             item.setData([], [])
-        self.best_plot.enableAutoRange()
-        self.regret_plot.enableAutoRange()
+        for keeper in self.ranges:
+            keeper.reset()
 
 
 class TrainingPlot(QWidget):
-    """Fine-tuning as it happens: optimistic reward, KL to the anchor and loss per optimiser step."""
+    """Fine-tuning as it happens: optimistic reward, KL to the anchor and loss per optimiser step.
+
+    `add` only stores a step; `redraw` (called by the window's update timer) draws what is new."""
+
+    NAMES = ("reward", "KL", "loss")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = pg.GraphicsLayoutWidget()
-        self.plots = {}
-        self.curves = {}
-        for row, (name, colour) in enumerate((("reward", _GREEN), ("KL", _BLUE), ("loss", _RED))):
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[str, pg.PlotCurveItem] = {}
+        self.ranges: dict[str, RangeKeeper] = {}
+        for row, (name, colour) in enumerate(zip(self.NAMES, (_GREEN, _BLUE, _RED))):
             plot = self.view.addPlot(row=row, col=0)
             plot.setLabel("left", name)
             if row:
                 plot.setXLink(self.plots["reward"])
+            if row < len(self.NAMES) - 1:
+                plot.hideAxis("bottom")  # x-linked: only the lowest plot draws the step axis
             self.plots[name] = plot
-            self.curves[name] = plot.plot(pen=pg.mkPen(colour, width=2))
+            # A bare curve item: PlotDataItem's setData (format detection, down-sampling, bounds of
+            # every dataset) costs more Python per update than drawing the curve does.
+            self.curves[name] = pg.PlotCurveItem(pen=pg.mkPen(colour, width=2))
+            plot.addItem(self.curves[name])
+            self.ranges[name] = RangeKeeper(plot, x_linked=row > 0)
         self.plots["loss"].setLabel("bottom", "fine-tuning step (all rounds)")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.view)
-        self._data: dict[str, list[float]] = {"reward": [], "KL": [], "loss": []}
+        # Growing buffers (capacity doubles), so a redraw hands pyqtgraph views instead of converting
+        # ever longer lists.
+        self._data = np.zeros((len(self.NAMES), 256), dtype=float)
+        self._n = 0
+        self._drawn = 0
         self._round: int | None = None
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
-        # Steps can arrive faster than a repaint takes; points are stored at once, drawn in batches.
-        self._redraw = QTimer(self)
-        self._redraw.setSingleShot(True)
-        self._redraw.setInterval(_REDRAW_MS)
-        self._redraw.timeout.connect(self.redraw)
+        self._pending_marks: list[tuple[int, int]] = []
 
     def add(self, event: ev.FinetuneProgress) -> None:
+        """Store one step (cheap: no drawing)."""
         if event.round != self._round:
             self._round = event.round
-            self._mark_round(len(self._data["reward"]), event.round)
-        for name, value in (("reward", event.reward), ("KL", event.kl), ("loss", event.loss)):
-            self._data[name].append(value)
-        if not self._redraw.isActive():
-            self._redraw.start()
+            self._pending_marks.append((self._n, event.round))
+        if self._n == self._data.shape[1]:
+            self._data = np.concatenate([self._data, np.zeros_like(self._data)], axis=1)
+        self._data[:, self._n] = (event.reward, event.kl, event.loss)
+        self._n += 1
+
+    @property
+    def dirty(self) -> bool:
+        return self._drawn != self._n or bool(self._pending_marks)
 
     def redraw(self) -> None:
-        for name, values in self._data.items():
-            self.curves[name].setData(np.asarray(values, dtype=float))
+        """Draw the steps stored since the last redraw (setData on the existing curves)."""
+        if not self.dirty:
+            return
+        for x, round_index in self._pending_marks:
+            self._mark_round(x, round_index)
+        self._pending_marks.clear()
+        n = self._n
+        for i, name in enumerate(self.NAMES):
+            values = self._data[i, :n]
+            self.curves[name].setData(values)
+            self.ranges[name].fit(float(n), *_finite_bounds(values))
+        self._drawn = n
 
     def drawn_steps(self) -> int:
         x, _ = self.curves["reward"].getData()
@@ -208,15 +319,15 @@ class TrainingPlot(QWidget):
             self._marks.append((plot, line))
 
     def steps(self) -> int:
-        return len(self._data["reward"])
+        return self._n
 
     def clear(self) -> None:
         for plot, line in self._marks:
             plot.removeItem(line)
         self._marks.clear()
+        self._pending_marks.clear()
         self._round = None
-        self._redraw.stop()
-        for name in self._data:
-            self._data[name].clear()
+        self._n = self._drawn = 0
+        for name in self.NAMES:
             self.curves[name].setData([])
-            self.plots[name].enableAutoRange()  # forget the previous campaign's axes
+            self.ranges[name].reset()  # forget the previous campaign's axes

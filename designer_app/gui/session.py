@@ -8,11 +8,22 @@ every yield and inside sampling and fine-tuning, so the engine ends at a safe, r
 ever terminates a thread and nothing calls processEvents().
 
 The GUI thread keeps its own store connection for hand edits, imports and exports, and reads what to
-show through `Snapshot`s loaded on another worker (see snapshot.py).
+show through `Snapshot`s loaded on another worker (see snapshot.py); after an engine event only the
+round it names is read again.
+
+The engine and the GUI share one interpreter lock, and every Qt call from Python (every paint of a
+Python widget, every `data()` of a model) needs it, so while the engine runs: the lock is handed over
+sooner (`sys.setswitchinterval`), torch leaves one core to the GUI thread, and the cyclic garbage
+collector is paused while the engine imports torch and loads its model (a full collection over the
+million objects torch creates held the lock for up to half a second), after which those objects are
+frozen out of every later collection (`gc.freeze`).
 """
 
 from __future__ import annotations
 
+import gc
+import os
+import sys
 import threading
 import traceback
 from pathlib import Path
@@ -37,6 +48,50 @@ _REFRESH_AFTER = (
     ev.CampaignFinished,
     ev.Stopped,
 )
+
+
+ENGINE_SWITCH_INTERVAL = 0.001  # seconds; Python's default 0.005 let each Qt call wait up to 5 ms
+_engine_loaded = False  # whether an engine run has already imported torch and frozen its objects
+
+
+def engine_torch_threads() -> int | None:
+    """Intra-op threads for torch in the engine: all cores but one, which stays for the GUI thread
+    (None: leave torch alone, the user set OMP_NUM_THREADS)."""
+    if os.environ.get("OMP_NUM_THREADS"):
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores - 1)
+
+
+def engine_events(name: str, home, max_rounds: int | None, should_stop):
+    """`campaigns.run` as the worker thread runs it for the window (see the module docstring)."""
+    global _engine_loaded
+    loading = not _engine_loaded and gc.isenabled()
+    if loading:
+        gc.disable()
+    threads = engine_torch_threads()
+
+    def limit_torch() -> None:
+        nonlocal threads
+        torch = sys.modules.get("torch")  # imported by the engine itself, never from here
+        if threads is not None and torch is not None:
+            torch.set_num_threads(threads)  # on this thread: the one that runs the torch work
+            threads = None
+
+    limit_torch()
+    try:
+        for event in campaigns.run(name, home, max_rounds, should_stop):
+            # The first event comes once the model is loaded, before any sampling (or after the first
+            # fine-tuning step of a resumed round).
+            if loading:
+                gc.freeze()
+                gc.enable()
+                loading, _engine_loaded = False, True
+            limit_torch()
+            yield event
+    finally:
+        if loading:
+            gc.enable()
 
 
 def _ensure_pool_size() -> None:
@@ -82,7 +137,9 @@ class CampaignSession(QObject):
         self._paused = False
         self._loader = None
         self._reload = False
+        self._reload_rounds: set[int] | None = set()  # rounds to read again; None: everything
         self._loading_generation = -1
+        self._switch_interval = sys.getswitchinterval()
         self._generation = 0  # bumps on open/close so a late snapshot of a closed campaign is dropped
 
     # ---- properties --------------------------------------------------------------------------
@@ -152,7 +209,7 @@ class CampaignSession(QObject):
         self._stop.clear()
         self._paused = False
         worker = create_worker(
-            campaigns.run, self.name, self.home, max_rounds, self._stop.is_set, _start_thread=False, _ignore_errors=True
+            engine_events, self.name, self.home, max_rounds, self._stop.is_set, _start_thread=False, _ignore_errors=True
         )
         worker.yielded.connect(self._on_event)
         worker.errored.connect(self._on_engine_error)
@@ -161,6 +218,8 @@ class CampaignSession(QObject):
         worker.resumed.connect(self._on_resumed)
         worker.finished.connect(self._on_engine_finished)
         self._engine = worker
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, ENGINE_SWITCH_INTERVAL))
         self.running_changed.emit(True)
         worker.start()
 
@@ -199,7 +258,8 @@ class CampaignSession(QObject):
     def _on_event(self, event: ev.Event) -> None:
         self.engine_event.emit(event)
         if isinstance(event, _REFRESH_AFTER):
-            self.refresh()
+            round_index = getattr(event, "round", None)
+            self.refresh(None if round_index is None else [round_index])
 
     def _on_engine_error(self, exc: BaseException) -> None:
         details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -211,6 +271,7 @@ class CampaignSession(QObject):
 
     def _on_engine_finished(self) -> None:
         self._engine = None
+        sys.setswitchinterval(self._switch_interval)
         if self._paused:
             self._set_paused(False)
         self.running_changed.emit(False)
@@ -218,16 +279,22 @@ class CampaignSession(QObject):
         self.refresh()
 
     # ---- snapshots ---------------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Reload the snapshot in the background; requests during a load are coalesced into one."""
+    def refresh(self, rounds=None) -> None:
+        """Reload the snapshot in the background: only `rounds` (indices) when given, else everything.
+        Requests during a load are coalesced into one load after it."""
         if not self.is_open:
             return
+        if self._reload_rounds is not None:
+            self._reload_rounds = None if rounds is None else self._reload_rounds | set(rounds)
         if self._loader is not None:
             self._reload = True
             return
+        changed, self._reload_rounds = self._reload_rounds, set()
         self._reload = False
         self._loading_generation = self._generation
-        worker = create_worker(load_snapshot, self.folder, self._optimum, _start_thread=False, _ignore_errors=True)
+        previous = self.snapshot if changed is not None else None
+        worker = create_worker(load_snapshot, self.folder, self._optimum, previous, changed,
+                               _start_thread=False, _ignore_errors=True)
         worker.returned.connect(self._on_snapshot)
         worker.errored.connect(self._on_snapshot_error)
         worker.finished.connect(self._on_loader_finished)
@@ -242,10 +309,11 @@ class CampaignSession(QObject):
         self.snapshot_ready.emit(snap)
 
     def _on_snapshot_error(self, exc: BaseException) -> None:
+        self._reload_rounds = None  # the rounds that load missed: the next refresh reads everything
         details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         self.error.emit("Could not read the campaign", f"{type(exc).__name__}: {exc}", details)
 
     def _on_loader_finished(self) -> None:
         self._loader = None
         if self._reload:
-            self.refresh()
+            self.refresh([])  # the rounds (or everything) requested meanwhile are in _reload_rounds

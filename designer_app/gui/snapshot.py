@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Collection
 
 from designer_app.config import CampaignConfig
 from designer_app.core import metrics
@@ -77,14 +78,25 @@ class Snapshot:
         return next((r for r in self.rounds if r.status != DONE), None)
 
 
-def load_snapshot(folder: str | Path, optimum: float | None | _Unknown = UNKNOWN) -> Snapshot:
+def load_snapshot(folder: str | Path, optimum: float | None | _Unknown = UNKNOWN, previous: Snapshot | None = None,
+                  changed_rounds: Collection[int] | None = None) -> Snapshot:
     """Read a campaign with a private read-only connection. `optimum` is passed back in once known,
-    because finding it may import a user's oracle file, which must not happen on every refresh."""
+    because finding it may import a user's oracle file, which must not happen on every refresh.
+
+    With `previous` and `changed_rounds` only the candidates of those rounds are read again and the
+    others are taken from `previous`: the engine only ever changes the round it works on, and reading
+    (and JSON-parsing) every candidate after every event would hold the interpreter lock the GUI
+    thread needs. Anything else (hand edits, imports) reloads everything."""
     store = CampaignStore.open_read_only(folder)
     try:
         config = CampaignConfig.from_json(store.config())
         rounds = tuple(store.rounds())
-        candidates = tuple(store.candidates())
+        if previous is None or changed_rounds is None or Path(previous.folder) != Path(folder):
+            candidates = tuple(store.candidates())
+        else:
+            kept = [c for c in previous.candidates if c.round not in changed_rounds]
+            fresh = [c for r in sorted(changed_rounds) for c in store.candidates(round_index=r)]
+            candidates = tuple(sorted(kept + fresh, key=lambda c: c.id))
     finally:
         store.close()
     if isinstance(optimum, _Unknown):

@@ -2,7 +2,8 @@
 
 Each page validates with the engine's own checks (resolve_prior, parse_oracle, CampaignConfig) when
 Next is pressed and shows the message inline, so nothing runs before the configuration is sound. The
-last page creates the campaign (campaigns.create) and the window opens it.
+last page creates the campaign (campaigns.create) and the window opens it. Domains, the priors of the
+chosen domain and its oracles come from the engine's registries (catalog.py), never from a list here.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from designer_app import campaigns
-from designer_app.config import DOMAINS, METHODS, SCHEDULES, CampaignConfig, ConfigError
+from designer_app.config import METHODS, SCHEDULES, CampaignConfig, ConfigError
+from designer_app.gui import catalog
 from designer_app.store import campaign_dir
 
 
@@ -98,12 +100,19 @@ class DomainPage(QWizardPage):
         self.setTitle("Domain")
         self.setSubTitle("What does this campaign design?")
         self.combo = QComboBox()
-        self.combo.addItems(list(DOMAINS))
+        for name, description in catalog.domains():
+            self.combo.addItem(f"{name} — {description}", name)
         layout = QFormLayout(self)
         layout.addRow("Domain:", self.combo)
 
+    def domains(self) -> list[str]:
+        return [self.combo.itemData(i) for i in range(self.combo.count())]
+
+    def set_domain(self, domain: str) -> None:
+        self.combo.setCurrentIndex(self.combo.findData(domain))
+
     def domain(self) -> str:
-        return self.combo.currentText()
+        return self.combo.currentData()
 
 
 class PriorPage(QWizardPage):
@@ -135,16 +144,13 @@ class PriorPage(QWizardPage):
         self.list.itemClicked.connect(lambda _: self.shipped.setChecked(True))
 
     def initializePage(self) -> None:
-        from designer_app.models.priors import list_priors
-
         self.list.clear()
-        domain = self.wiz.domain_page.domain()
-        for p in list_priors():
-            if p["domain"] == domain:
-                item = QListWidgetItem(f"{p['name']} — {p['summary'] or 'no card'}")
-                item.setData(Qt.ItemDataRole.UserRole, p["name"])
-                item.setToolTip(p["path"])
-                self.list.addItem(item)
+        self.list.setEnabled(True)
+        for p in catalog.priors_for(self.wiz.domain_page.domain()):
+            item = QListWidgetItem(f"{p['name']} — {p['summary'] or 'no card'}")
+            item.setData(Qt.ItemDataRole.UserRole, p["name"])
+            item.setToolTip(p["path"])
+            self.list.addItem(item)
         has_shipped = self.list.count() > 0
         self.shipped.setEnabled(has_shipped)
         if has_shipped:
@@ -240,15 +246,15 @@ class OraclePage(QWizardPage):
         self.command.textEdited.connect(lambda _: self.radios["command"].setChecked(True))
 
     def initializePage(self) -> None:
-        from designer_app.oracles import list_oracles
-
         self._descriptions = {}
         self.builtin.clear()
-        for name, text in list_oracles():
-            # Spec templates (python:FILE...) have their own radio buttons; list what can be picked as is.
-            if name != "manual" and ":" not in name and "[" not in name or name.startswith("mpo:"):
-                self.builtin.addItem(name)
-                self._descriptions[name] = text
+        choices = catalog.oracle_choices(self.wiz.domain_page.domain())
+        for choice in choices:
+            self.builtin.addItem(choice.spec)
+            self._descriptions[choice.spec] = choice.description
+        self.radios["builtin"].setEnabled(bool(choices))
+        if not choices and self.radios["builtin"].isChecked():
+            self.radios["manual"].setChecked(True)  # no built-in score for this domain
         self._describe(self.builtin.currentText())
 
     def _describe(self, name: str) -> None:

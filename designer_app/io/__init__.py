@@ -1,6 +1,8 @@
 """Files in and out of a campaign: measured scores from the lab, candidate exports for the lab.
 
-Pure parsing and writing; the store and the CLI decide what the rows mean for a campaign.
+`read_scores` and the writers are pure parsing and writing; `score_apply.apply_scores` matches a read
+file to a campaign's candidates and stores it in one transaction (what `import-scores` and the window's
+import dialog do).
 """
 
 from designer_app.io.errors import ScoreFileError

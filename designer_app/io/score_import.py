@@ -7,7 +7,8 @@ the bad rows are collected in `ScoreFile.rejected` and the good ones returned.
 
 Row rules shared by all formats:
   * a row needs an id or an item (SMILES/sequence); ids must be whole numbers, items valid for the domain
-    (molecules: RDKit-readable SMILES, returned canonical; dna: A C G T N; protein: letters A-Z);
+    (molecules: RDKit-readable SMILES, returned canonical; dna: A C G T; protein: the 20 amino acids
+    ACDEFGHIKLMNPQRSTVWY; lower case is accepted and upper-cased);
   * status is ok, failed or pending (empty = ok); an ok row needs a finite score, failed/pending rows
     carry none (value None). A score filled in on a row still marked pending counts as ok: exported files
     say "pending" for candidates sent to the lab and the lab only fills in the score. A failed row keeps
@@ -34,12 +35,16 @@ _SDF_SUFFIXES = (".sdf",)
 _FASTA_SUFFIXES = (".fasta", ".fa")
 SUPPORTED_SUFFIXES: tuple[str, ...] = _CSV_SUFFIXES + _SDF_SUFFIXES + _FASTA_SUFFIXES
 
-# Sequence alphabets for validating items in CSV/FASTA files. N is kept for DNA because sequencing
-# reports use it for an unknown base; proteins accept every IUPAC letter (B, Z, X, U, O are all in use).
-SEQUENCE_ALPHABETS: dict[str, frozenset[str]] = {
-    "dna": frozenset("ACGTN"),
-    "protein": frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+# Sequence alphabets of the domains: exactly what the samplers produce. An ambiguity code (N, X, B, Z)
+# names no single design, so a score for it could be matched to no candidate and fit no model.
+SEQUENCE_ALPHABETS: dict[str, str] = {
+    "dna": "ACGT",
+    "protein": "ACDEFGHIKLMNPQRSTVWY",
 }
+# Larger files are refused before being read: a lab result file is kilobytes to a few megabytes; a
+# gigabyte one is a wrong file (a raw instrument dump, an image) and would only exhaust memory.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+_KIND = {"dna": "DNA", "protein": "protein"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,11 @@ def read_scores(path: str | Path, *, valid_only: bool = False, domain: str = "mo
         raise ScoreFileError(file, f"has the extension {suffix or '(none)'!r}, which is not a score file "
                              f"format; use one of {', '.join(SUPPORTED_SUFFIXES)}")
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScoreFileError(file, f"is {size / 2**20:.0f} MB, more than a score file can be "
+                                 f"({MAX_FILE_BYTES // 2**20} MB); check that this is the right file, or "
+                                 "split it into smaller files") from None
         data = path.read_bytes()
     except OSError as exc:
         raise ScoreFileError(file, f"cannot be read ({exc.strerror or exc}); check the path and that the file "
@@ -195,16 +205,18 @@ def _item(record: RawRecord, file: str, text: str, domain: str) -> str:
     if record.item_kind == "canonical":
         return text
     if record.item_kind == "sequence" or domain in SEQUENCE_ALPHABETS:
-        sequence = text.upper()
+        sequence = "".join(text.split()).upper()
         alphabet = SEQUENCE_ALPHABETS.get(domain, SEQUENCE_ALPHABETS["protein"])
-        bad = sorted(set(sequence) - alphabet)
+        bad = sorted(set(sequence) - set(alphabet))
         if bad:
-            allowed = "A, C, G, T, N" if domain == "dna" else "A-Z"
+            allowed = ", ".join(alphabet) if domain == "dna" else alphabet
             # FASTA has no item "column": the sequence lines are the item, so name no field there.
             fld = None if record.item_kind == "sequence" else "item"
-            raise _error(record, file, f"the sequence {text!r} contains {', '.join(repr(c) for c in bad)}, not "
-                         f"allowed in a {domain if domain in SEQUENCE_ALPHABETS else 'sequence'}; use only "
-                         f"{allowed}", fld)
+            first = next(i for i, ch in enumerate(sequence) if ch in bad) + 1
+            shown = sequence if len(sequence) <= 40 else sequence[:37] + "..."
+            raise _error(record, file, f"the sequence {shown!r} contains {', '.join(repr(c) for c in bad)} (first "
+                         f"at position {first}), not allowed in a {_KIND.get(domain, 'protein')} sequence; "
+                         f"use only {allowed}", fld)
         return sequence
     if domain != "molecules":
         return text

@@ -18,7 +18,7 @@ import torch
 
 from designer_app.config import FinetuneConfig
 from designer_app.core.protocols import FinetuneStep
-from designer_app.models.latent_diffusion import ScheduleConfig, sample_with_kl
+from designer_app.models.latent_diffusion import ScheduleConfig, Shape, sample_with_kl
 from designer_app.models.reward import RewardEnsemble
 
 
@@ -31,7 +31,7 @@ def seiko_finetune(
     alpha: float,
     cfg: FinetuneConfig,
     schedule: ScheduleConfig,
-    latent_dim: int,
+    shape: Shape,
     steps: int,
     seed: int,
     device: torch.device | str = "cpu",
@@ -43,16 +43,22 @@ def seiko_finetune(
     """
     anchor.eval().requires_grad_(False)
     reward.eval().requires_grad_(False)
-    denoiser.train().requires_grad_(True)
-    opt = torch.optim.Adam(denoiser.parameters(), lr=cfg.lr)
+    # A denoiser that arrives with some parameters frozen (LoRA adapters on a large UNet) trains only
+    # the unfrozen ones; a small denoiser arrives fully frozen from its prior and is trained in full.
+    trainable = [p for p in denoiser.parameters() if p.requires_grad]
+    if not trainable:
+        denoiser.requires_grad_(True)
+        trainable = list(denoiser.parameters())
+    denoiser.train()
+    opt = torch.optim.Adam(trainable, lr=cfg.lr)
     gen = torch.Generator().manual_seed(seed)
     sched_cfg = replace(schedule)
     for step in range(1, steps + 1):
         if should_stop():
             raise InterruptedError("fine-tuning stopped")
-        # 1-2. trajectories from the current model, with the per-step KL to the anchor: x0 (B, D), kl (B,)
+        # 1-2. trajectories from the current model, with the per-step KL to the anchor: x0 (B, *shape), kl (B,)
         traj = sample_with_kl(
-            denoiser, anchor, cfg.batch_size, latent_dim, sched_cfg, cfg.grad_steps, cfg.min_sigma, gen, device
+            denoiser, anchor, cfg.batch_size, shape, sched_cfg, cfg.grad_steps, cfg.min_sigma, gen, device
         )
         # 3. optimistic reward of the final latents: (B,)
         r_tilde = reward.optimistic(
@@ -62,7 +68,7 @@ def seiko_finetune(
         loss = -r_tilde.mean() + alpha * traj.kl.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(denoiser.parameters(), cfg.max_grad_norm)
+        torch.nn.utils.clip_grad_norm_(trainable, cfg.max_grad_norm)
         opt.step()
         yield FinetuneStep(
             step=step, reward=float(r_tilde.detach().mean()), kl=float(traj.kl.detach().mean()), loss=float(loss.detach())

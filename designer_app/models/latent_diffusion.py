@@ -19,6 +19,14 @@ from diffusers import DDIMScheduler, DDPMScheduler
 from torch.nn import functional as F
 
 
+Shape = int | tuple[int, ...]  # the shape of one sample: D for latent vectors, (C, H, W) for images
+
+
+def _dims(n: int, shape: Shape) -> tuple[int, ...]:
+    """(n, *shape) for torch.randn."""
+    return (n, shape) if isinstance(shape, int) else (n, *shape)
+
+
 @dataclass(frozen=True)
 class ScheduleConfig:
     """Noise schedule shared by pretraining, sampling and fine-tuning.
@@ -80,26 +88,27 @@ def _mean_step(sched: DDIMScheduler, eps: torch.Tensor, t: int, x: torch.Tensor)
 def sample(
     model: torch.nn.Module,
     n: int,
-    latent_dim: int,
+    shape: Shape,
     cfg: ScheduleConfig,
     generator: torch.Generator | None = None,
     device: torch.device | str = "cpu",
     should_stop: Callable[[], bool] = lambda: False,
     batch_size: int = 1024,
 ) -> torch.Tensor:
-    """Draw n standardised latents (n, D). Stops early (raising InterruptedError) when asked."""
+    """Draw n samples (n, *shape), e.g. standardised latents (n, D) or images (n, C, H, W).
+    Stops early (raising InterruptedError) when asked."""
     sched = sampling_scheduler(cfg)
     sigmas = step_sigmas(sched)
     out = []
     for start in range(0, n, batch_size):
         m = min(batch_size, n - start)
-        x = torch.randn(m, latent_dim, generator=generator).to(device)
+        x = torch.randn(_dims(m, shape), generator=generator).to(device)
         for t, sigma in zip(sched.timesteps.tolist(), sigmas):
             if should_stop():
                 raise InterruptedError("sampling stopped")
             x = _mean_step(sched, model(x, t), t, x)
             if sigma > 0:
-                x = x + sigma * torch.randn(m, latent_dim, generator=generator).to(device)
+                x = x + sigma * torch.randn(_dims(m, shape), generator=generator).to(device)
         out.append(x)
     return torch.cat(out)
 
@@ -109,7 +118,7 @@ class Trajectory:
     """A trajectory sampled from the model being fine-tuned.
 
     Attributes:
-        x0: final latents (B, D); carries the graph of the last `grad_steps` steps.
+        x0: final samples (B, *shape); carries the graph of the last `grad_steps` steps.
         kl: per-sample KL to the anchor summed over the counted steps (B,), with gradient wrt theta.
         kl_steps: how many steps the KL sum counts.
     """
@@ -123,7 +132,7 @@ def sample_with_kl(
     model: torch.nn.Module,
     anchor: torch.nn.Module,
     n: int,
-    latent_dim: int,
+    shape: Shape,
     cfg: ScheduleConfig,
     grad_steps: int,
     min_sigma: float,
@@ -141,7 +150,7 @@ def sample_with_kl(
     sched = sampling_scheduler(cfg)
     sigmas = step_sigmas(sched)
     timesteps = sched.timesteps.tolist()
-    x = torch.randn(n, latent_dim, generator=generator).to(device)
+    x = torch.randn(_dims(n, shape), generator=generator).to(device)
     kl = torch.zeros(n, device=device)
     counted = 0
     first_grad = len(timesteps) - grad_steps
@@ -152,8 +161,8 @@ def sample_with_kl(
         if sigma >= min_sigma:
             with torch.no_grad():
                 mu_anchor = _mean_step(sched, anchor(x, t), t, x)
-            kl = kl + (mu - mu_anchor).pow(2).sum(dim=1) / (2 * sigma**2)
+            kl = kl + (mu - mu_anchor).pow(2).flatten(1).sum(dim=1) / (2 * sigma**2)
             counted += 1
-        noise = sigma * torch.randn(n, latent_dim, generator=generator).to(device) if sigma > 0 else 0.0
+        noise = sigma * torch.randn(_dims(n, shape), generator=generator).to(device) if sigma > 0 else 0.0
         x = mu + noise if i >= first_grad else (mu + noise).detach()
     return Trajectory(x0=x, kl=kl, kl_steps=counted)

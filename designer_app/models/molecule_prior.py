@@ -17,6 +17,7 @@ from torch import nn
 
 from designer_app.domains import chemistry
 from designer_app.models.autoencoder import AutoencoderConfig, SelfiesAutoencoder
+from designer_app.models.diffusion_engine import DenoiserCheckpoints
 from designer_app.models.latent_denoiser import DenoiserConfig, LatentDenoiser
 from designer_app.models.latent_diffusion import ScheduleConfig
 from designer_app.models.serialization import load_tensors, save_tensors
@@ -35,8 +36,9 @@ class LatentStats:
     std: tuple[float, ...]
 
 
-class MoleculePrior(nn.Module):
-    """Autoencoder + denoiser + statistics. Differentiable from standardised latent to features."""
+class MoleculePrior(DenoiserCheckpoints, nn.Module):
+    """Autoencoder + denoiser + statistics. Differentiable from standardised latent to features.
+    Implements models.diffusion_engine.DiffusionPrior."""
 
     def __init__(
         self,
@@ -61,6 +63,10 @@ class MoleculePrior(nn.Module):
         return self.autoencoder.config.latent_dim
 
     @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return (self.latent_dim,)
+
+    @property
     def feature_dim(self) -> int:
         c = self.autoencoder.config
         return c.property_hidden + c.n_properties
@@ -78,7 +84,7 @@ class MoleculePrior(nn.Module):
 
     # ---- latent <-> molecules -----------------------------------------------------------------
     @torch.no_grad()
-    def decode(self, x: torch.Tensor) -> list[str | None]:
+    def decode(self, x: torch.Tensor, items_dir: Path | None = None) -> list[str | None]:
         """Standardised latents (B, D) -> canonical SMILES (None when the decoded molecule is empty)."""
         z = x * self.latent_std + self.latent_mean
         ids = self.autoencoder.generate(z).tolist()

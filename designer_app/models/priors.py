@@ -5,7 +5,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-DEFAULT_PRIORS = {"molecules": "molecules-moses"}
+DEFAULT_PRIORS = {
+    "molecules": "molecules-moses",
+    "dna": "dna-8mer",
+    "protein": "protein-ehrlich",
+    "images": "images-digits",
+}
+
+# config.json "kind" -> "module:class" with a `load(folder, device)` classmethod
+PRIOR_KINDS = {
+    "designer-latent-molecules": "designer_app.models.molecule_prior:MoleculePrior",
+    "designer-latent-sequences": "designer_app.models.sequence_prior:SequencePrior",
+    "designer-pixel-images": "designer_app.models.image_prior:ImagePrior",
+}
+# A user's own diffusers folder (a saved DDPM pipeline, or a bare UNet2DModel) has no "kind"; the
+# image prior knows how to wrap it.
+DIFFUSERS_LOADER = "designer_app.models.image_prior:ImagePrior"
 
 
 def resources_dir() -> Path:
@@ -37,11 +52,16 @@ def list_priors() -> list[dict]:
     return out
 
 
+def _is_prior_folder(folder: Path) -> bool:
+    return folder.is_dir() and ((folder / "config.json").exists() or (folder / "model_index.json").exists())
+
+
 def resolve_prior(spec: str, domain: str) -> Path:
-    """A shipped prior name, a folder path, or "" for the domain's default."""
+    """A shipped prior name, a folder path (ours, or a diffusers model folder), or "" for the
+    domain's default."""
     name = spec or DEFAULT_PRIORS.get(domain, "")
     candidate = Path(name).expanduser()
-    if candidate.is_dir() and (candidate / "config.json").exists():
+    if _is_prior_folder(candidate):
         return candidate.resolve()
     shipped = shipped_models_dir() / name
     if (shipped / "config.json").exists():
@@ -49,4 +69,39 @@ def resolve_prior(spec: str, domain: str) -> Path:
     known = ", ".join(p["name"] for p in list_priors()) or "none shipped"
     raise FileNotFoundError(
         f"prior '{name}' not found: give a shipped prior name ({known}) or a folder holding config.json"
+        " (a diffusers model folder holds model_index.json or a UNet's config.json)"
     )
+
+
+def prior_kind(folder: Path) -> str:
+    """The folder's prior kind: ours from config.json, "diffusers" for a user's diffusers folder."""
+    config = folder / "config.json"
+    if config.exists():
+        data = json.loads(config.read_text())
+        if isinstance(data, dict) and data.get("kind") in PRIOR_KINDS:
+            return data["kind"]
+    return "diffusers"
+
+
+def prior_domain(folder: Path) -> str:
+    """The domain a prior folder serves ("images" for a diffusers folder)."""
+    kind = prior_kind(folder)
+    if kind == "diffusers":
+        return "images"
+    return json.loads((folder / "config.json").read_text()).get("domain", "?")
+
+
+def load_prior(folder: str | Path, domain: str, device: str | None = None):
+    """Load the prior in `folder` for a campaign of `domain`, checking they match."""
+    import importlib
+
+    from designer_app.models.serialization import pick_device
+
+    folder = Path(folder)
+    found = prior_domain(folder)
+    if found != domain:
+        raise ValueError(f"the prior in {folder} is for the '{found}' domain, not '{domain}'; pick a {domain} prior")
+    kind = prior_kind(folder)
+    module_name, _, cls_name = (PRIOR_KINDS.get(kind) or DIFFUSERS_LOADER).partition(":")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    return cls.load(folder, device or pick_device())

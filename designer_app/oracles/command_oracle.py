@@ -7,7 +7,9 @@ Protocol, chosen so any language can implement it with a CSV library:
   order, an empty score (or `None`/`NA`/`null`) meaning infeasible; logs belong on stderr.
 
 Timeouts, non-zero exits, unparsable output and missing ids become failed results whose note carries
-the tail of stderr; `score()` never raises. The program runs without a shell (`shlex.split` on POSIX),
+the tail of stderr; `score()` never raises. With `workers` the batch is split into that many chunks,
+each run by its own process at the same time (ids restart at 0 in every chunk); with `retries` failed
+items are sent again (see oracles.pool). The program runs without a shell (`shlex.split` on POSIX),
 so quoting works as in a terminal but pipes and redirections need an explicit `sh -c '...'`.
 """
 
@@ -23,6 +25,7 @@ from typing import Sequence
 
 from designer_app.core.protocols import OK, OracleResult
 from designer_app.oracles.errors import OracleSpecError
+from designer_app.oracles.pool import CallPolicy, IncidentLog, score_with_policy
 from designer_app.oracles.python_oracle import check_optimum, check_timeout
 from designer_app.oracles.results import coerce_value, failed, failed_all, shorten, tail
 
@@ -114,8 +117,10 @@ class CommandOracle:
         command: the command line (no shell), e.g. `python score.py --fast`.
         name: the spec it came from; defaults to `command:<command>`.
         optimum: best attainable score, if known.
-        timeout: seconds per batch (default 600); on timeout the program and its children are killed.
+        timeout: seconds per call (default 600); on timeout the program and its children are killed.
         cwd: folder to run in; None = the current working directory.
+        workers: programs run at the same time per batch (each gets a chunk of it).
+        retries: how many more times failed items are sent again.
     """
 
     is_manual = False
@@ -128,6 +133,8 @@ class CommandOracle:
         optimum: float | None = None,
         timeout: float | None = DEFAULT_TIMEOUT_S,
         cwd: str | None = None,
+        workers: int = 1,
+        retries: int = 0,
     ) -> None:
         self.command = command.strip()
         self.args = split_command(command)
@@ -135,11 +142,23 @@ class CommandOracle:
         self.optimum: float | None = check_optimum(optimum, "optimum")
         self.timeout: float | None = check_timeout(timeout, self.name)
         self.cwd = cwd
+        self.policy = CallPolicy(self.timeout, workers, retries)
+        self.incidents = IncidentLog()
 
     def __repr__(self) -> str:
         return f"CommandOracle(name={self.name!r}, timeout={self.timeout!r})"
 
     def score(self, items: Sequence[str]) -> list[OracleResult]:
+        if not items:
+            return []
+        return score_with_policy(self._score_once, list(items), self.policy, self.name, self.incidents)
+
+    def drain_incidents(self) -> list[tuple[str, dict]]:
+        """What went wrong since the last call (crashes, timeouts, retries), for the event log."""
+        return self.incidents.drain()
+
+    def _score_once(self, items: Sequence[str]) -> list[OracleResult]:
+        """One run of the program on `items`."""
         batch = list(items)
         n = len(batch)
         if n == 0:

@@ -8,7 +8,8 @@ The user's code runs in this process, so everything it can do wrong — raise, h
 number of scores, NaN, strings — is caught here and becomes failed `OracleResult`s; `score()` never
 raises. A timeout runs the call in a daemon worker thread and gives up waiting; Python cannot kill a
 thread, so a timed-out call keeps running (and holding whatever it holds) until it returns by itself.
-Use a `command:` oracle when a hard kill is needed.
+Use a `command:` oracle when a hard kill is needed. `workers` and `retries` (see oracles.pool) split a
+batch into parallel calls and re-send failed items; the function must then be thread-safe.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any, Callable, Sequence
 
 from designer_app.core.protocols import Oracle, OracleResult
 from designer_app.oracles.errors import OracleSpecError
+from designer_app.oracles.pool import CallPolicy, IncidentLog, score_with_policy
 from designer_app.oracles.results import coerce_batch, describe_exception, failed_all
 
 ScoreFunction = Callable[[list[str]], Sequence[Any]]
@@ -118,7 +120,9 @@ class PythonOracle:
         func: the scoring function.
         name: the spec it came from (shown in the campaign); defaults to the function's name.
         optimum: best attainable score; defaults to `func.optimum` when the function has one.
-        timeout: seconds to wait for one batch, None to wait forever.
+        timeout: seconds to wait for one call, None to wait forever.
+        workers: parallel calls per batch (the batch is split into this many chunks).
+        retries: how many more times failed items are sent again.
     """
 
     is_manual = False
@@ -130,6 +134,8 @@ class PythonOracle:
         name: str | None = None,
         optimum: float | None = None,
         timeout: float | None = None,
+        workers: int = 1,
+        retries: int = 0,
     ) -> None:
         if not callable(func):
             raise OracleSpecError(f"a Python oracle needs a function, got {type(func).__name__}")
@@ -143,12 +149,23 @@ class PythonOracle:
             else check_optimum(getattr(func, "optimum", None), f"{label}.optimum")
         )
         self.timeout: float | None = check_timeout(timeout, self.name)
+        self.policy = CallPolicy(self.timeout, workers, retries)
+        self.incidents = IncidentLog()
 
     def __repr__(self) -> str:
         return f"PythonOracle(name={self.name!r}, optimum={self.optimum!r}, timeout={self.timeout!r})"
 
     def score(self, items: Sequence[str]) -> list[OracleResult]:
-        return call_guarded(self.func, items, timeout=self.timeout, source=self._source)
+        if not items:
+            return []
+        return score_with_policy(
+            lambda chunk: call_guarded(self.func, chunk, timeout=self.timeout, source=self._source),
+            list(items), self.policy, self.name, self.incidents,
+        )
+
+    def drain_incidents(self) -> list[tuple[str, dict]]:
+        """What went wrong since the last call (failed calls, retries), for the campaign's event log."""
+        return self.incidents.drain()
 
 
 class WrappedOracle:
@@ -158,11 +175,13 @@ class WrappedOracle:
         inner: the plug-in's oracle.
         name: the spec it was selected with.
         optimum: overrides `inner.optimum` when given.
-        timeout: seconds to wait for one batch, None to wait forever.
+        timeout: seconds to wait for one call, None to wait forever.
+        workers, retries: as for PythonOracle.
     """
 
     def __init__(
-        self, inner: Oracle, *, name: str, optimum: float | None = None, timeout: float | None = None
+        self, inner: Oracle, *, name: str, optimum: float | None = None, timeout: float | None = None,
+        workers: int = 1, retries: int = 0,
     ) -> None:
         self.inner = inner
         self.name: str = name
@@ -173,6 +192,8 @@ class WrappedOracle:
             else check_optimum(getattr(inner, "optimum", None), f"{name}: the oracle's optimum")
         )
         self.timeout: float | None = check_timeout(timeout, name)
+        self.policy = CallPolicy(self.timeout, workers, retries)
+        self.incidents = IncidentLog()
 
     def __repr__(self) -> str:
         return f"WrappedOracle(name={self.name!r}, inner={self.inner!r})"
@@ -180,7 +201,15 @@ class WrappedOracle:
     def score(self, items: Sequence[str]) -> list[OracleResult]:
         if self.is_manual:
             return self.inner.score(items)  # manual oracles raise by design: nobody should call them
-        return call_guarded(self.inner.score, items, timeout=self.timeout, source=f"{self.name}: score()")
+        if not items:
+            return []
+        return score_with_policy(
+            lambda chunk: call_guarded(self.inner.score, chunk, timeout=self.timeout, source=f"{self.name}: score()"),
+            list(items), self.policy, self.name, self.incidents,
+        )
+
+    def drain_incidents(self) -> list[tuple[str, dict]]:
+        return self.incidents.drain()
 
 
 # ----------------------------------------------------------------------------------------------------

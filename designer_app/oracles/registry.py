@@ -4,10 +4,15 @@ Grammar (all oracles are maximised):
 
 * `qed`, `sa` — built-in molecule scores; `mpo:qed+sa` — their mean;
 * `python:FILE.py:FUNC`, `python:package.module:FUNC` — an in-process scoring function
-  (`python[timeout=30]:...` gives up on a batch after 30 s);
+  (`python[timeout=30,workers=4,retries=2]:...`: 30 s per call, 4 calls at once, failed items retried twice;
+  see oracles.pool);
 * `command:CMD ARGS` — an external program speaking CSV on stdin/stdout
   (`command[timeout=30]:...`, default 600 s);
 * `manual` — results are typed in or imported;
+* `tfbind8:<TF>` (dna) and `ehrlich[:v,L,c,k,q,seed]` (protein) — built-in sequence oracles with a known
+  optimum of 1.0 (parsed in sequence_specs.py);
+* `jpeg-compressibility`, `jpeg-incompressibility`, `brightness` (images) — built-in image oracles on PNG
+  paths (image_oracles.py);
 * any other `NAME` — a plug-in registered in the entry-point group `designer_app.oracles`.
 
 `parse_oracle` raises `OracleSpecError` whose message says what to change; the oracles it returns never
@@ -26,6 +31,8 @@ from designer_app.core.protocols import Oracle
 from designer_app.oracles.builtin import BUILTIN_SCORES, BuiltinOracle, parse_mpo_parts
 from designer_app.oracles.command_oracle import DEFAULT_TIMEOUT_S, CommandOracle
 from designer_app.oracles.errors import OracleSpecError
+from designer_app.oracles.image_oracles import IMAGE_SCORES, IMAGE_SPEC_FORMS, image_oracle
+from designer_app.oracles.pool import OPTION_KEYS, parse_call_options
 from designer_app.oracles.manual import ManualOracle
 from designer_app.oracles.python_oracle import (
     PythonOracle,
@@ -35,6 +42,7 @@ from designer_app.oracles.python_oracle import (
     load_function,
 )
 from designer_app.oracles.results import describe_exception
+from designer_app.oracles.sequence_specs import SEQUENCE_KINDS, SEQUENCE_SPEC_FORMS, sequence_oracle
 
 ENTRY_POINT_GROUP = "designer_app.oracles"
 MOLECULE_DOMAINS = frozenset({"molecules", "molecule"})
@@ -43,7 +51,7 @@ MANUAL = "manual"
 # `kind[options]:body`; the kind is a word, so a Windows path ("C:\...") never looks like options.
 _PREFIXED = re.compile(r"^(?P<kind>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<options>[^\]]*)\])?:(?P<body>.*)$", re.S)
 _PREFIXED_KINDS = ("python", "command", "mpo")
-_OPTION_KEYS = {"python": {"timeout"}, "command": {"timeout"}, "mpo": set()}
+_OPTION_KEYS = {"python": set(OPTION_KEYS), "command": set(OPTION_KEYS), "mpo": set()}
 
 # The spec forms that are not plug-ins, with their descriptions, for `list_oracles()` and error messages.
 _SPEC_FORMS: tuple[tuple[str, str], ...] = (
@@ -54,7 +62,7 @@ _SPEC_FORMS: tuple[tuple[str, str], ...] = (
         "command:CMD ARGS",
         f"external program: CSV id,item on stdin, CSV id,score on stdout (timeout {DEFAULT_TIMEOUT_S:g} s)",
     ),
-    ("python[timeout=S]:...", "also command[timeout=S]:...; give up on a batch after S seconds"),
+    ("python[timeout=S,workers=N,retries=R]:...", "also command[...]: S seconds per call, N calls at once, R retries"),
     (MANUAL, "measurements are typed in or imported from a CSV (lab experiments)"),
 )
 
@@ -88,6 +96,8 @@ def list_oracles() -> list[tuple[str, str]]:
     """(name or spec form, one-line description) for the built-ins and every installed plug-in."""
     entries = [(name, f"{score.description} (molecules)") for name, score in BUILTIN_SCORES.items()]
     entries.extend(_SPEC_FORMS)
+    entries.extend(SEQUENCE_SPEC_FORMS)
+    entries.extend(IMAGE_SPEC_FORMS)
     for name, ep in sorted(_entry_points().items()):
         description = _entry_point_description(ep)
         if _is_reserved(name):
@@ -101,16 +111,23 @@ def list_oracles() -> list[tuple[str, str]]:
 
 
 def _build(spec: str, domain: str) -> Oracle:
+    sequence = sequence_oracle(spec, domain)  # tfbind8:<TF>, ehrlich[:...]; None for any other kind
+    if sequence is not None:
+        return sequence
+    image = image_oracle(spec, domain)  # jpeg-compressibility, jpeg-incompressibility, brightness; None otherwise
+    if image is not None:
+        return image
     match = _PREFIXED.match(spec)
     kind = match.group("kind").lower() if match else None
     if match and kind in _PREFIXED_KINDS:
         options = _parse_options(kind, match.group("options"), spec)
         body = match.group("body").strip()
         if kind == "python":
-            return _python_oracle(spec, body, options.get("timeout"))
+            return _python_oracle(spec, body, parse_call_options(match.group("options"), spec))
         if kind == "command":
-            timeout = options.get("timeout", DEFAULT_TIMEOUT_S)
-            return CommandOracle(body, name=spec, timeout=timeout)
+            policy = parse_call_options(match.group("options"), spec, DEFAULT_TIMEOUT_S)
+            return CommandOracle(body, name=spec, timeout=policy.timeout, workers=policy.workers,
+                                 retries=policy.retries)
         _require_molecules(spec, domain)
         try:
             parts = parse_mpo_parts(body)
@@ -141,16 +158,17 @@ def _parse_options(kind: str, text: str | None, spec: str) -> dict[str, float | 
         allowed = _OPTION_KEYS[kind]
         if not sep or key.lower() not in allowed:
             hint = (
-                f"the only option is timeout=SECONDS, e.g. {kind}[timeout=30]:..."
+                f"options are timeout=SECONDS, workers=N and retries=N, e.g. {kind}[timeout=30,workers=4,retries=2]:..."
                 if allowed
                 else f"{kind}: takes no options"
             )
             raise OracleSpecError(f"{spec!r}: unknown option {item!r}; {hint}")
-        options[key.lower()] = check_timeout(value, spec)
+        # workers/retries are checked by parse_call_options, which builds the CallPolicy
+        options[key.lower()] = check_timeout(value, spec) if key.lower() == "timeout" else None
     return options
 
 
-def _python_oracle(spec: str, body: str, timeout: float | None) -> PythonOracle:
+def _python_oracle(spec: str, body: str, policy) -> PythonOracle:
     # Split from the right: a Windows path has its own ':' (python:C:\oracles\f.py:score).
     target, sep, func_name = body.rpartition(":")
     target, func_name = target.strip(), func_name.strip()
@@ -165,7 +183,7 @@ def _python_oracle(spec: str, body: str, timeout: float | None) -> PythonOracle:
             f"e.g. python:{body}:score"
         )
     func = load_function(target, func_name)
-    return PythonOracle(func, name=spec, timeout=timeout)
+    return PythonOracle(func, name=spec, timeout=policy.timeout, workers=policy.workers, retries=policy.retries)
 
 
 def _require_molecules(spec: str, domain: str) -> None:
@@ -288,14 +306,14 @@ def _accepts_domain(obj: Any) -> bool:
 
 
 def _is_reserved(name: str) -> bool:
-    return name.lower() in BUILTIN_SCORES or name.lower() == MANUAL or bool(
+    return name.lower() in BUILTIN_SCORES or name.lower() in IMAGE_SCORES or name.lower() == MANUAL or bool(
         (m := _PREFIXED.match(name)) and m.group("kind").lower() in _PREFIXED_KINDS
-    )
+    ) or name.partition(":")[0].partition("[")[0].strip().lower() in SEQUENCE_KINDS
 
 
 def _known_names_text(entry_points: dict[str, Any] | None = None) -> str:
     eps = _entry_points() if entry_points is None else entry_points
-    builtins = ", ".join([*BUILTIN_SCORES, *(form for form, _ in _SPEC_FORMS)])
+    builtins = ", ".join([*BUILTIN_SCORES, *(form for form, _ in (*_SPEC_FORMS, *SEQUENCE_SPEC_FORMS, *IMAGE_SPEC_FORMS))])
     plugins = (
         ", ".join(sorted(eps))
         if eps
@@ -306,13 +324,14 @@ def _known_names_text(entry_points: dict[str, Any] | None = None) -> str:
 
 def _unknown_message(spec: str, kind: str | None, entry_points: dict[str, Any]) -> str:
     if kind is not None:
-        close = difflib.get_close_matches(kind, _PREFIXED_KINDS, n=1)
+        close = difflib.get_close_matches(kind, (*_PREFIXED_KINDS, *SEQUENCE_KINDS), n=1)
         hint = f" (did you mean {close[0]}:?)" if close else ""
         return (
-            f"unknown oracle kind {kind + ':'!r} in {spec!r}{hint}; prefixes are python:, command: and mpo:. "
+            f"unknown oracle kind {kind + ':'!r} in {spec!r}{hint}; prefixes are python:, command:, mpo:, "
+            f"{', '.join(k + ':' for k in SEQUENCE_KINDS)}. "
             f"Known oracles — {_known_names_text(entry_points)}"
         )
-    candidates = [*BUILTIN_SCORES, MANUAL, *entry_points]
+    candidates = [*BUILTIN_SCORES, MANUAL, *SEQUENCE_KINDS, *IMAGE_SCORES, *entry_points]
     close = difflib.get_close_matches(spec, candidates, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown oracle {spec!r}{hint}. Known oracles — {_known_names_text(entry_points)}"

@@ -2,46 +2,49 @@
 
 Layout of a campaign folder: `campaign.db`, `checkpoints/` (safetensors written atomically before the
 row that names them is committed), `items/` (files that items point to, e.g. PNGs), `exports/`.
-Each thread opens its own `CampaignStore` (its own connection). Every state change is one transaction.
+Each thread opens its own `CampaignStore` (its own connection). Every state change is one transaction,
+and every transaction passes a named fault point just before it commits (store.faults), so the crash
+tests can kill the process exactly there.
+
+Discarded rows (schema 2): a rollback flags a round's unscored candidates and its checkpoints with
+`discarded_at` instead of deleting them. A discarded candidate that has any measurement is live again
+(the lab measured it after all), so no measurement can ever be hidden by a rollback.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from designer_app.core.protocols import FAILED, MEASUREMENT_STATUSES, OK, PENDING, OracleResult
+from designer_app.core.protocols import FAILED, MEASUREMENT_STATUSES, OK, OracleResult
 from designer_app.core.records import (
     PROPOSED,
     ROUND_STATUSES,
     CandidateRecord,
-    CheckpointRecord,
     MeasurementRecord,
     NewCandidate,
     RoundRecord,
 )
-from designer_app.store import schema
-from designer_app.store.files import sha256_file
+from designer_app.store import faults, schema
+from designer_app.store.checkpoints import CheckpointsMixin
+from designer_app.store.errors import StoreError, now
+from designer_app.store.files import remove_stale_temp_files
+from designer_app.store.scores import EffectiveScore, effective_scores
 
 
-class StoreError(RuntimeError):
-    """The campaign database cannot be used as asked; the message says why and what to do."""
 
 
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
-
-class CampaignStore:
+class CampaignStore(CheckpointsMixin):
     DB_NAME = "campaign.db"
 
     def __init__(self, folder: Path, read_only: bool = False):
         self.folder = Path(folder)
         self.read_only = read_only
         self.db = schema.connect(str(self.folder / self.DB_NAME), read_only=read_only)
+        self.warning: str | None = None  # set when the campaign could only be opened read-only
 
     # ---- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -84,11 +87,34 @@ class CampaignStore:
             )
         store = cls(folder)
         schema.migrate(store.db)
+        # Temp files of writes a crash interrupted are never referenced; old ones only waste space.
+        remove_stale_temp_files(folder / "checkpoints")
         return store
 
     @classmethod
     def open_read_only(cls, folder: str | Path) -> "CampaignStore":
         return cls(Path(folder), read_only=True)
+
+    @classmethod
+    def open_for_reading(cls, folder: str | Path) -> "CampaignStore":
+        """Open to look at (status, export): like `open`, but a database written by a newer Designer,
+        or one that fails the integrity check yet can still be read, is opened read-only instead of
+        refused, with the reason in `warning`, so the lab data in it can still be exported. The file
+        is never modified in that case."""
+        try:
+            return cls.open(folder)
+        except StoreError as exc:
+            reason = str(exc)
+        store = cls(Path(folder), read_only=True)
+        try:  # what status and export read: if any of it fails, say so now rather than mid-way
+            store.config()
+            store.rounds()
+            store.candidates(include_discarded=True)
+        except Exception as exc:  # not even readable: the original reason is the useful one
+            store.close()
+            raise StoreError(f"{reason} (reading it read-only failed too: {exc})") from exc
+        store.warning = f"opened read-only: {reason}"
+        return store
 
     def close(self) -> None:
         self.db.close()
@@ -105,6 +131,17 @@ class CampaignStore:
         if row is None:
             raise StoreError(f"{self.folder} holds no campaign row")
         return json.loads(row[0])
+
+    def meta(self, key: str) -> str | None:
+        """A value of the campaign's key/value table (e.g. the oracle's optimum found at creation)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        if key == "schema_version":
+            raise StoreError("schema_version is managed by the migrations")
+        with self.db.atomic():
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
     # ---- rounds ------------------------------------------------------------------------------
     def rounds(self) -> list[RoundRecord]:
@@ -131,16 +168,26 @@ class CampaignStore:
                     "seconds_json": json.dumps({"propose": round(seconds, 3)}),
                 }
             )
-            return self._insert_candidates(index, candidates, checkpoint_id)
+            ids = self._insert_candidates(index, candidates, checkpoint_id)
+            faults.point("commit:add_round")
+        return ids
 
-    def add_candidates(self, round_index: int, candidates: Sequence[NewCandidate]) -> list[int]:
-        """Add candidates (e.g. the user's own) to an existing round."""
+    def add_candidates(
+        self, round_index: int, candidates: Sequence[NewCandidate], checkpoint_id: int | None = None
+    ) -> list[int]:
+        """Add candidates to an existing round: the user's own, or the proposals that refill a
+        rolled-back round."""
         with self.db.atomic():
-            return self._insert_candidates(round_index, candidates, None)
+            ids = self._insert_candidates(round_index, candidates, checkpoint_id)
+            faults.point("commit:candidates")
+        return ids
 
     def _insert_candidates(self, index: int, candidates: Sequence[NewCandidate], checkpoint_id) -> list[int]:
-        first_by_key = {
-            key: cid for key, cid in self.db.execute("SELECT key, MIN(id) FROM candidates WHERE key != '' GROUP BY key")
+        first_by_key = {  # discarded proposals are no originals: a new proposal of the same item is
+            key: cid
+            for key, cid in self.db.execute(
+                f"SELECT key, MIN(id) FROM candidates WHERE key != '' AND {self._live()} GROUP BY key"
+            )
         }
         ids = []
         stamp = now()
@@ -171,6 +218,7 @@ class CampaignStore:
     def set_status(self, index: int, status: str, phase: str | None = None, seconds: float | None = None) -> None:
         with self.db.atomic():
             self._set_status(index, status, phase, seconds)
+            faults.point("commit:status")
 
     def add_round_metrics(self, index: int, metrics: dict) -> None:
         """Merge derived per-round figures (e.g. KL to the prior) into the round's metrics."""
@@ -180,6 +228,7 @@ class CampaignStore:
                 raise StoreError(f"round {index} does not exist")
             merged = {**current.metrics, **metrics}
             self.db["rounds"].update(index, {"metrics_json": json.dumps(merged)})
+            faults.point("commit:metrics")
 
     def _set_status(self, index: int, status: str, phase: str | None, seconds: float | None) -> None:
         if status not in ROUND_STATUSES:
@@ -228,6 +277,8 @@ class CampaignStore:
             if round_status is not None:
                 phase, secs = phase_seconds or (None, None)
                 self._set_status(round_status[0], round_status[1], phase, secs)
+            faults.point("commit:measurements")
+        faults.point("committed:measurements")
         return ids
 
     def measurements(self, candidate_id: int | None = None) -> list[MeasurementRecord]:
@@ -237,17 +288,23 @@ class CampaignStore:
         return [MeasurementRecord(**_pick(r, MeasurementRecord)) for r in self.db.query(sql + " ORDER BY id", args)]
 
     # ---- candidates --------------------------------------------------------------------------
-    def candidates(self, round_index: int | None = None) -> list[CandidateRecord]:
-        """Candidates with their effective scores (see CandidateRecord)."""
-        sql, args = "SELECT * FROM candidates", []
+    def candidates(self, round_index: int | None = None, include_discarded: bool = False) -> list[CandidateRecord]:
+        """Candidates with their effective scores (see CandidateRecord); proposals a rollback
+        discarded are left out unless `include_discarded`."""
+        conditions, args = [], []
         if round_index is not None:
-            sql, args = sql + " WHERE round = ?", [round_index]
-        rows = list(self.db.query(sql + " ORDER BY id", args))
-        scores = self._effective_scores()
+            conditions, args = ["round = ?"], [round_index]
+        if not include_discarded:
+            conditions.append(self._live())
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = list(self.db.query(f"SELECT * FROM candidates{where} ORDER BY id", args))
+        scores = self.effective_scores()
+        unscored = EffectiveScore(None, "unscored")
         out = []
         for r in rows:
             origin = r["duplicate_of"] or r["id"]
-            score, status, n, spread = scores.get(origin, (None, "unscored", 0, None))
+            eff = scores.get(origin, unscored)
+            score, status, n, spread = eff.value, eff.status, eff.n_replicates, eff.spread
             out.append(
                 CandidateRecord(
                     id=r["id"],
@@ -271,70 +328,16 @@ class CampaignStore:
             )
         return out
 
-    def _effective_scores(self) -> dict[int, tuple[float | None, str, int, float | None]]:
-        """candidate id -> (mean of current ok values, status, replicates, spread). A measurement
-        that another one `replaces` is no longer current; several current ok rows are replicates."""
-        rows = list(self.db.query("SELECT id, candidate_id, value, status, replaces FROM measurements"))
-        superseded = {r["replaces"] for r in rows if r["replaces"] is not None}
-        by_candidate: dict[int, list[dict]] = {}
-        for r in rows:
-            if r["id"] not in superseded:
-                by_candidate.setdefault(r["candidate_id"], []).append(r)
-        out = {}
-        for cid, current in by_candidate.items():
-            values = [r["value"] for r in current if r["status"] == OK and r["value"] is not None]
-            if values:
-                mean = sum(values) / len(values)
-                spread = (max(values) - min(values)) if len(values) > 1 else None
-                out[cid] = (mean, OK, len(values), spread)
-            elif any(r["status"] == FAILED for r in current):
-                out[cid] = (None, FAILED, 0, None)
-            elif any(r["status"] == OK for r in current):  # ok without value: infeasible per oracle
-                out[cid] = (None, OK, 0, None)
-            else:
-                out[cid] = (None, PENDING, 0, None)
-        return out
+    def effective_scores(self) -> dict[int, EffectiveScore]:
+        """Measured candidate id -> its EffectiveScore (mean of replicates, sd, status); see store.scores.
+        Duplicates have no entry of their own: look up their `duplicate_of`."""
+        return effective_scores(self.db.query("SELECT id, candidate_id, value, status, replaces FROM measurements"))
 
     def update_predictions(self, predictions: dict[int, tuple[float, float, float]]) -> None:
         """Refresh predicted mean, std and acquisition after a refit (derived values, not lab data)."""
         with self.db.atomic():
             for cid, (mean, std, acq) in predictions.items():
                 self.db["candidates"].update(cid, {"predicted_mean": _num(mean), "predicted_std": _num(std), "acquisition": _num(acq)})
-
-    # ---- checkpoints -------------------------------------------------------------------------
-    def add_checkpoint(
-        self, round_index: int, kind: str, path: Path, round_status: str | None = None,
-        phase_seconds: tuple[str, float] | None = None,
-    ) -> int:
-        """Record a checkpoint file (already written atomically) and optionally advance the round."""
-        path = Path(path)
-        rel = path.relative_to(self.folder) if path.is_absolute() and self.folder in path.parents else path
-        with self.db.atomic():
-            cid = self.db["checkpoints"].insert(
-                {"round": round_index, "kind": kind, "path": str(rel), "sha256": sha256_file(self.folder / rel), "created_at": now()}
-            ).last_pk
-            if round_status is not None:
-                phase, secs = phase_seconds or (None, None)
-                self._set_status(round_index, round_status, phase, secs)
-        return cid
-
-    def checkpoints(self, kind: str | None = None) -> list[CheckpointRecord]:
-        sql, args = "SELECT * FROM checkpoints", []
-        if kind is not None:
-            sql, args = sql + " WHERE kind = ?", [kind]
-        return [CheckpointRecord(**r) for r in self.db.query(sql + " ORDER BY id", args)]
-
-    def latest_checkpoint(self, kind: str, before_round: int | None = None) -> CheckpointRecord | None:
-        records = [c for c in self.checkpoints(kind) if before_round is None or c.round < before_round]
-        return records[-1] if records else None
-
-    def checkpoint_path(self, record: CheckpointRecord) -> Path:
-        path = (self.folder / record.path).resolve()
-        if self.folder.resolve() not in path.parents:
-            raise StoreError(f"checkpoint path {record.path} points outside the campaign folder; refusing it")
-        if sha256_file(path) != record.sha256:
-            raise StoreError(f"checkpoint {record.path} does not match its recorded sha256; it was modified")
-        return path
 
     # ---- event log ---------------------------------------------------------------------------
     def log_event(self, round_index: int | None, kind: str, payload: dict) -> None:

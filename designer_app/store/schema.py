@@ -1,7 +1,12 @@
 """The campaign database schema and its versioned migrations.
 
-`MIGRATIONS[i]` upgrades a database from version i to i + 1. A database newer than this code is
-opened read-only with a clear message, never modified.
+`MIGRATIONS[i]` upgrades a database from version i to i + 1, in one transaction each. A database newer
+than this code is opened read-only with a clear message, never modified.
+
+History:
+    1  the first schema; measurements are append-only (triggers refuse UPDATE and DELETE).
+    2  `discarded_at` on candidates and checkpoints: a rolled-back round's unscored proposals and its
+       models are flagged, never deleted, so a rollback keeps every measurement and can be audited.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Callable
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _v0_to_v1(db: sqlite_utils.Database) -> None:
@@ -83,7 +88,13 @@ def _v0_to_v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v0_to_v1]
+def _v1_to_v2(db: sqlite_utils.Database) -> None:
+    # ALTER TABLE ADD COLUMN keeps the rows, the indexes and the append-only triggers as they are.
+    db["candidates"].add_column("discarded_at", str)
+    db["checkpoints"].add_column("discarded_at", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v0_to_v1, _v1_to_v2]
 
 
 def connect(path: str, read_only: bool = False) -> sqlite_utils.Database:

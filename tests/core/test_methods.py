@@ -39,3 +39,11 @@ def test_non_adaptive_gets_matched_finetune_compute():
     cfg = CampaignConfig(name="m", method="non-adaptive", rounds=4)
     assert methods.finetune_steps(cfg) == 3 * cfg.finetune.steps
     assert methods.finetune_steps(CampaignConfig(name="m", rounds=4)) == cfg.finetune.steps
+
+
+def test_ga_samples_the_prior_first_then_evolves_without_finetuning():
+    first, later = plan("ga", 1), plan("ga", 2)
+    assert not first.evolve and later.evolve
+    assert first.fit and later.fit  # fitted for the prediction gap, like every method
+    assert not first.finetune and not later.finetune
+    assert not any(plan(m, 2).evolve for m in ("seiko-ucb", "greedy", "pretrained", "seiko-ts"))

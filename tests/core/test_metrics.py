@@ -1,6 +1,9 @@
+import random
+
 import pytest
 
 from designer_app.core import metrics
+from designer_app.core.records import CandidateRecord
 
 
 def test_best_so_far_skips_failed_calls():
@@ -14,8 +17,75 @@ def test_simple_and_cumulative_regret_by_hand():
     assert metrics.cumulative_regret(1.0, values) == pytest.approx([0.5, 1.5, 1.7])
 
 
+def test_top_k_mean_uses_what_exists_before_k_values():
+    # PMO: with fewer than k values the mean of those that exist; calls without a value are skipped
+    out = metrics.top_k_mean([None, 0.4, 0.6, 0.9], k=2)
+    assert out[0] is None and out[1:] == pytest.approx([0.4, 0.5, 0.75])
+    assert metrics.top_k_mean([0.3, 0.1, 0.2], k=10) == pytest.approx([0.3, 0.2, 0.2])
+
+
 def test_top_k_auc_by_hand():
-    # k = 2: top-2 mean after calls: None, 0.5 ((0.4+0.6)/2), 0.75 ((0.9+0.6)/2); budget 4 -> flat tail
+    # k = 2, curve after calls 1..3: 0.4, 0.5, 0.75; starts at 0; trapezoids, then flat to budget 4:
+    # (0+0.4)/2 + (0.4+0.5)/2 + (0.5+0.75)/2 + 0.75 = 2.025
     values = [0.4, 0.6, 0.9]
-    assert metrics.top_k_mean(values, k=2) == [None, 0.5, 0.75]
-    assert metrics.top_k_auc(values, budget=4, k=2) == pytest.approx((0 + 0.5 + 0.75 + 0.75) / 4)
+    assert metrics.top_k_auc(values, budget=4, k=2) == pytest.approx(2.025 / 4)
+    # PMO's logging every 2 calls: 2*(0+0.5)/2 + 1*(0.5+0.75)/2 + 0.75 = 1.875
+    assert metrics.top_k_auc(values, budget=4, k=2, every=2) == pytest.approx(1.875 / 4)
+    # a call without a value before the first value counts as 0; calls past the budget are ignored
+    assert metrics.top_k_auc([None, 0.5], budget=2) == pytest.approx(0.25 / 2)
+    assert metrics.top_k_auc([0.2, 0.2, 1.0], budget=2, k=1) == pytest.approx((0.1 + 0.2) / 2)
+    # a run that finds k perfect items at once approaches 1 as the budget grows
+    assert metrics.top_k_auc([1.0], budget=1000, k=1) == pytest.approx(1 - 0.5 / 1000)
+
+
+def _pmo_reference(values, budget, k, every):
+    """PMO's procedure as its paper and code describe it: a buffer of (score, call number) for the
+    measured items; the top-k mean of the first idx calls every `every` calls, trapezoids from 0,
+    the last partial segment, then flat to the budget."""
+    buffer = [(v, i + 1) for i, v in enumerate(values[:budget])]
+    total, prev, called = 0.0, 0.0, 0
+    for idx in range(every, min(len(buffer), budget), every):
+        top = sorted((v for v, n in buffer if n <= idx), reverse=True)[:k]
+        now = sum(top) / len(top)
+        total += every * (now + prev) / 2
+        prev, called = now, idx
+    top = sorted((v for v, _ in buffer), reverse=True)[:k]
+    now = sum(top) / len(top)
+    total += (len(buffer) - called) * (now + prev) / 2
+    total += (budget - len(buffer)) * now
+    return total / budget
+
+
+@pytest.mark.parametrize("every", [1, 7, 100])
+def test_top_k_auc_matches_pmo_procedure_on_random_runs(every):
+    rng = random.Random(every)
+    for _ in range(20):
+        n = rng.randrange(1, 300)
+        values = [rng.random() for _ in range(n)]
+        budget = rng.randrange(n, 400)
+        assert metrics.top_k_auc(values, budget, 10, every) == pytest.approx(_pmo_reference(values, budget, 10, every))
+
+
+def test_top_k_auc_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="budget"):
+        metrics.top_k_auc([0.1], budget=0)
+    with pytest.raises(ValueError, match="k must"):
+        metrics.top_k_mean([0.1], k=0)
+
+
+def _cand(i, feasible=True, score=None, status="unscored", key=None):
+    return CandidateRecord(id=i, round=1, item=key or f"I{i}", key=key or f"I{i}", feasible=feasible, reason="",
+                           latent=None, predicted_mean=None, predicted_std=None, acquisition=None, checkpoint_id=None,
+                           source="model", duplicate_of=None, score=score, score_status=status)
+
+
+def test_infeasible_fraction_counts_domain_and_oracle_rejections():
+    cands = [
+        _cand(1, score=0.5, status="ok"),
+        _cand(2, feasible=False),  # invalid for the domain
+        _cand(3, score=None, status="ok"),  # the oracle said infeasible (Ehrlich's banned transition)
+        _cand(4, score=None, status="failed"),  # a failed measurement is not infeasible
+    ]
+    assert metrics.infeasible_fraction(cands) == pytest.approx(2 / 4)
+    assert metrics.infeasible_fraction([]) is None
+    assert metrics.unique_fraction(cands + [_cand(5, key="I1")]) == pytest.approx(3 / 5)

@@ -27,6 +27,9 @@ def wait_snapshot(qtbot, window, predicate=lambda snap: True, timeout: int = 100
     """Wait until the window shows a snapshot satisfying `predicate`."""
     qtbot.waitUntil(lambda: window.session.snapshot is not None and not window.session.is_loading
                     and predicate(window.session.snapshot), timeout=timeout)
+    # The panels take the snapshot in at the next ticks of the window's update timer; apply them now
+    # so the assertions that follow see it.
+    window.updates.flush()
     return window.session.snapshot
 
 

@@ -121,14 +121,14 @@ def test_depictions_are_drawn_off_thread_and_cached(qtbot):
     assert render_png("c1ccccc1", 64)[:4] == b"\x89PNG"
     assert render_png("not a smiles", 64) is None and render_png("ACGT", 64, domain="dna") is None
     cache = DepictionCache()
-    assert cache.image("CCO", 64) is None  # requested, drawn in the background
+    assert cache.pixmap("CCO", 64) is None  # requested, drawn in the background
     with qtbot.waitSignal(cache.ready, timeout=10000):
         pass
-    image = cache.image("CCO", 64)
+    image = cache.pixmap("CCO", 64)
     assert image is not None and image.width() == 64
-    cache.image("C(((", 64)
+    cache.pixmap("C(((", 64)
     qtbot.waitUntil(lambda: cache.attempted("C(((", 64), timeout=10000)
-    assert cache.image("C(((", 64) is None
+    assert cache.pixmap("C(((", 64) is None
 
 
 def test_progress_tracker_fraction_text_and_eta():

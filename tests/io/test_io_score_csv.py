@@ -213,7 +213,7 @@ def test_default_mode_is_all_or_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("domain, item, expected", [
-    ("dna", "acgtn", "ACGTN"),
+    ("dna", "acgt", "ACGT"),
     ("protein", "mkvl", "MKVL"),
     ("images", "plates/a 1.png", "plates/a 1.png"),
 ])

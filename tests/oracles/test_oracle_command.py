@@ -157,7 +157,7 @@ def test_empty_batch_does_not_run_the_command(tmp_path: Path):
         ("command:python 'unclosed", "check the quotes"),
         ("command[timeout=-1]:python x.py", "positive number of seconds"),
         ("command[timeout=soon]:python x.py", "timeout must be a number"),
-        ("command[retries=3]:python x.py", "only option is timeout=SECONDS"),
+        ("command[retry=3]:python x.py", "options are timeout=SECONDS, workers=N and retries=N"),
     ],
 )
 def test_bad_command_specs(spec, expected):

@@ -6,6 +6,7 @@ from designer_app.core.protocols import OracleResult
 from designer_app.core.records import NewCandidate
 from designer_app.store import CampaignStore, StoreError
 from designer_app.store import schema
+from designer_app.store.files import sha256_file
 
 
 def new_store(tmp_path, n=3):
@@ -78,16 +79,23 @@ def test_duplicates_point_to_first_candidate(tmp_path):
 
 def test_checkpoint_hash_is_verified(tmp_path):
     store, _ = new_store(tmp_path)
+    import numpy as np
+    from safetensors.numpy import save
+
     path = store.folder / "checkpoints" / "x.safetensors"
-    path.write_bytes(b"weights")
+    path.write_bytes(save({"w": np.zeros(3, dtype=np.float32)}))
     checkpoint_id = store.add_checkpoint(1, "denoiser", path, round_status="fitted")
     record = store.checkpoints()[0]
     assert record.id == checkpoint_id and record.path == "checkpoints/x.safetensors"
     assert store.checkpoint_path(record) == path.resolve()
     assert store.round(1).status == "fitted"
-    path.write_bytes(b"tampered")
+    path.write_bytes(save({"w": np.ones(3, dtype=np.float32)}))
     with pytest.raises(StoreError, match="sha256"):
         store.checkpoint_path(record)
+    path.write_bytes(b"not safetensors")  # a forged row with the right hash still does not load garbage
+    store.db.execute("UPDATE checkpoints SET sha256 = ?", [sha256_file(path)])
+    with pytest.raises(StoreError, match="not a valid safetensors file"):
+        store.checkpoint_path(store.checkpoints()[0])
 
 
 def test_newer_schema_is_not_modified(tmp_path):

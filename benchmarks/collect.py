@@ -1,0 +1,127 @@
+"""Collect the suite's per-task summaries into the tables of docs/benchmarks.md.
+
+    python benchmarks/collect.py --results docs/results/bench > /tmp/suite.md
+
+For every task folder with a results.json: the command that reproduces it, the summary table (mean ± sd
+over seeds), wins of seiko-ucb against each baseline by top-10 AUC, and links to the plots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from designer_app.bench import BenchSpec, RunResult
+from designer_app.bench_report import markdown_table, run_metrics, summarise
+
+
+def task_section(folder: Path, docs_root: Path) -> str:
+    data = json.loads((folder / "results.json").read_text())
+    spec_data = data["spec"]
+    spec = BenchSpec(**{**spec_data, "methods": tuple(spec_data["methods"]), "seeds": tuple(spec_data["seeds"])})
+    runs = [RunResult.from_json(r) for r in data["runs"]]
+    rows = summarise(runs, spec.methods, spec.k)
+    wall = sum(r.wall_seconds for r in runs) / 60
+    rel = folder.relative_to(docs_root) if folder.is_relative_to(docs_root) else folder
+    lines = [
+        f"### {folder.name}: `{spec.oracle}` ({spec.domain}), {spec.rounds} rounds × {spec.batch_size}, "
+        f"{len(spec.seeds)} seeds",
+        "",
+        f"`{data['command']}`",
+        "",
+        markdown_table(rows, spec.k),
+        "",
+        _model_table(runs, spec),
+        "",
+        f"Wall time of the whole task: {wall:.0f} min. {_wins(runs, spec)}",
+        "",
+        f"![best so far]({rel}/best_so_far.png) ![top-10 mean]({rel}/top10.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _model_table(runs, spec) -> str:
+    """What the adapted model proposes: the last round's mean true score (the bulk, which the top-k
+    metrics do not see), the reward model's over-estimate (prediction gap) and the KL to the prior."""
+    import statistics
+
+    from designer_app.bench_report import Stat
+
+    lines = ["| method | last-round mean score | prediction gap (mean over rounds) | largest KL to prior |",
+             "|---|---|---|---|"]
+    for method in spec.methods:
+        mine = [r for r in runs if r.method == method]
+        if not mine:
+            continue
+        last = Stat.of([statistics.fmean(v for v in r.rounds[-1].scores if v is not None) for r in mine
+                        if any(v is not None for v in r.rounds[-1].scores)])
+        gap = Stat.of([statistics.fmean(g) for r in mine if (g := [x.prediction_gap for x in r.rounds
+                                                                  if x.prediction_gap is not None])])
+        kl = Stat.of([max(k) for r in mine if (k := [x.kl_to_prior for x in r.rounds if x.kl_to_prior is not None])])
+        cells = [s.text(3) if s else "–" for s in (last, gap)] + [kl.text(1) if kl else "–"]
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _wins(runs, spec) -> str:
+    """Per seed, does seiko-ucb's top-10 AUC beat each baseline's (same seed = same first batch)?"""
+    auc = {(r.method, r.seed): run_metrics(r, spec.k).top_k_auc for r in runs}
+    parts = []
+    for other in ("pretrained", "greedy", "non-adaptive", "ga"):
+        pairs = [(auc[("seiko-ucb", s)], auc[(other, s)]) for s in spec.seeds
+                 if ("seiko-ucb", s) in auc and (other, s) in auc]
+        if pairs:
+            parts.append(f"{other} {sum(a > b for a, b in pairs)}/{len(pairs)}")
+    return ("seiko-ucb's top-10 AUC beats, seed by seed: " + ", ".join(parts) + ".") if parts else ""
+
+
+def compute_section(path: Path) -> str:
+    """One domain's benchmarks/compute.py figures as tables."""
+    c = json.loads(path.read_text())
+    ft = c["finetune_settings"]
+    lines = [
+        f"### {c['domain']} (`{path.as_posix()}`)",
+        "",
+        f"`OMP_NUM_THREADS=1 python benchmarks/compute.py --domain {c['domain']} ...`; torch threads "
+        f"{c['torch_threads']}, {c['cpu_count']} cores, load average {c['load_average_before'][0]} before and "
+        f"{c['load_average_after'][0]} after (other jobs were running: the seconds are inflated, the ratios are not).",
+        "",
+        "| batch size | propose s | items/s |",
+        "|---|---|---|",
+        *[f"| {b} | {v['seconds']:.2f} | {v['items_per_s']:.1f} |" for b, v in c["propose_vs_batch"].items()],
+        "",
+        "| stored measurements | fit s |",
+        "|---|---|",
+        *[f"| {n} | {s:.1f} |" for n, s in c["fit_vs_stored"].items()],
+        "",
+        f"Fine-tune: {c['finetune_seconds_per_step']:.2f} s per step ({ft['batch_size']} trajectories × "
+        f"{ft['sample_steps']} steps, gradient through the last {ft['grad_steps']}), so "
+        f"{c['finetune_seconds_per_round']:.0f} s for a default round of {ft['steps']} steps; it depends on neither "
+        f"the batch size nor the stored measurements. Denoiser while sampling: {c['denoiser_gflops_per_s']:.2f} "
+        f"GFLOP/s achieved vs {c['matmul_gflops_per_s']:.1f} GFLOP/s dense matmul in the same process = "
+        f"**{100 * c['denoiser_fraction_of_matmul']:.0f} %**. Peak memory {c['peak_rss_mb']} MB; "
+        f"loading the prior {c['prior_load_seconds']:.0f} s.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--results", default="docs/results/bench")
+    p.add_argument("--docs", default="docs")
+    p.add_argument("--compute", action="store_true", help="print the compute tables instead")
+    args = p.parse_args()
+    if args.compute:
+        for path in sorted(Path(args.results).parent.glob("compute-*.json")):
+            print(compute_section(path))
+        return
+    for folder in sorted(Path(args.results).iterdir()):
+        if (folder / "results.json").exists():
+            print(task_section(folder, Path(args.docs)))
+
+
+if __name__ == "__main__":
+    main()

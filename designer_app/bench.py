@@ -1,0 +1,249 @@
+"""`designer-app bench`: several methods x seeds on the same domain, oracle, budget and batch size.
+
+Every run is a normal campaign (the same loop, store and engine as `designer-app new` + `run`) in a
+temporary home, so a benchmark measures exactly what users run. Outputs in `--out`:
+- runs/<method>-s<seed>.json: one finished run (kept, so an interrupted bench resumes where it stopped
+  when the same command is run again; delete the folder to start over);
+- results.json: the specification and every run's per-round true scores and timings;
+- summary.md: the table of bench_report.summarise, with the command that reproduces it;
+- best_so_far.png, top10.png: curves vs oracle calls, one line per method, band = ±1 sd over seeds.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from designer_app.config import METHODS, CampaignConfig, ConfigError
+
+
+@dataclass(frozen=True)
+class BenchSpec:
+    """What one benchmark compares.
+
+    Attributes:
+        domain, oracle, prior: as for `designer-app new` ("" prior = the domain's default).
+        methods: the methods compared, in table order.
+        budget: oracle budget per run (candidates proposed; a multiple of `batch_size`).
+        batch_size: candidates per round; rounds = budget / batch_size for every method.
+        seeds: one run per method and seed.
+        optimum: the oracle's optimum for regret (None = the oracle's own, if it declares one).
+        overrides: configuration overrides for every run (as `--set KEY=VALUE`, nested dicts).
+        k: the k of top-k mean and top-k AUC.
+    """
+
+    domain: str
+    oracle: str
+    methods: tuple[str, ...]
+    budget: int
+    batch_size: int
+    seeds: tuple[int, ...]
+    prior: str = ""
+    optimum: float | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    k: int = 10
+
+    def __post_init__(self) -> None:
+        unknown = [m for m in self.methods if m not in METHODS]
+        if unknown:
+            raise ConfigError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+        if not self.methods:
+            raise ConfigError("give at least one method, e.g. --methods pretrained,seiko-ucb")
+        if self.batch_size < 1 or self.budget < self.batch_size or self.budget % self.batch_size:
+            raise ConfigError(
+                f"budget {self.budget} must be a positive multiple of the batch size {self.batch_size} "
+                f"(e.g. --budget {max(1, self.budget // max(1, self.batch_size)) * max(1, self.batch_size)})"
+            )
+        if not self.seeds:
+            raise ConfigError("give at least one seed, e.g. --seeds 3")
+
+    @property
+    def rounds(self) -> int:
+        return self.budget // self.batch_size
+
+    def config(self, method: str, seed: int) -> CampaignConfig:
+        """The campaign configuration of one run."""
+        data: dict[str, Any] = {
+            "name": run_name(method, seed),
+            "domain": self.domain,
+            "oracle": self.oracle,
+            "prior": self.prior,
+            "method": method,
+            "rounds": self.rounds,
+            "batch_size": self.batch_size,
+            "seed": seed,
+            "optimum": self.optimum,
+        }
+        for key, value in self.overrides.items():
+            if isinstance(value, dict):
+                data[key] = {**data.get(key, {}), **value}
+            else:
+                data[key] = value
+        if method == "non-adaptive" and self.rounds < 2:
+            raise ConfigError("non-adaptive needs at least 2 rounds: make --budget at least twice --batch-size")
+        return CampaignConfig.from_json(data)
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """One round of one run: the true scores of its measured candidates in oracle-call order (None =
+    failed or judged infeasible by the oracle) and what status --json reports about it."""
+
+    index: int
+    batch_size: int
+    scores: list[float | None]
+    seconds: dict[str, float]
+    unique_fraction: float | None
+    infeasible_fraction: float | None
+    prediction_gap: float | None
+    kl_to_prior: float | None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One finished campaign of a benchmark.
+
+    Attributes:
+        values: every oracle call's true score in call order (the curve the metrics read).
+        unique_fraction: distinct feasible designs / candidates proposed, over the whole run.
+        infeasible_fraction: proposals infeasible for the domain or the oracle, over the whole run.
+        wall_seconds: wall time of the whole run (all rounds, including scoring).
+    """
+
+    method: str
+    seed: int
+    budget: int
+    optimum: float | None
+    values: list[float | None]
+    rounds: list[RoundResult]
+    unique_fraction: float
+    infeasible_fraction: float
+    wall_seconds: float
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RunResult":
+        data = dict(data)
+        data["rounds"] = [RoundResult(**r) for r in data["rounds"]]
+        return cls(**data)
+
+
+def run_name(method: str, seed: int) -> str:
+    return f"{method}-s{seed}"
+
+
+def run_one(spec: BenchSpec, method: str, seed: int, home: Path | None = None) -> RunResult:
+    """Create and run one campaign in `home` (a temporary folder when None) and read back its results."""
+    from designer_app import campaigns
+    from designer_app.core import metrics
+
+    with tempfile.TemporaryDirectory(prefix="designer-bench-") as tmp:
+        where = Path(home) if home is not None else Path(tmp)
+        cfg = spec.config(method, seed)
+        campaigns.create(cfg, where)
+        t0 = time.monotonic()
+        for _ in campaigns.run(cfg.name, where):
+            pass
+        wall = time.monotonic() - t0
+        with campaigns.open_store(cfg.name, where) as store:
+            state = campaigns.status(store)
+            candidates = store.candidates()
+    if state.state != "finished":
+        raise RuntimeError(f"run {cfg.name} stopped in state '{state.state}'; a benchmark needs an automatic oracle")
+    rounds = []
+    for summary in state.rounds:
+        in_round = [c for c in candidates if c.round == summary.index]
+        rounds.append(
+            RoundResult(
+                index=summary.index,
+                batch_size=summary.batch_size,
+                scores=metrics.measured_sequence(in_round),
+                seconds=dict(summary.seconds),
+                unique_fraction=summary.unique_fraction,
+                infeasible_fraction=summary.infeasible_fraction,
+                prediction_gap=summary.prediction_gap,
+                kl_to_prior=summary.kl_to_prior,
+            )
+        )
+    return RunResult(
+        method=method,
+        seed=seed,
+        budget=spec.budget,
+        optimum=state.optimum,
+        values=metrics.measured_sequence(candidates),
+        rounds=rounds,
+        unique_fraction=metrics.unique_fraction(candidates) or 0.0,
+        infeasible_fraction=metrics.infeasible_fraction(candidates) or 0.0,
+        wall_seconds=round(wall, 2),
+    )
+
+
+def run_bench(spec: BenchSpec, out: str | Path, command: str = "", keep_campaigns: bool = False,
+              log: Callable[[str], None] = print) -> Iterator[RunResult]:
+    """Run every method x seed not yet finished in `out`, one at a time, then write the report.
+    Yields each finished run. `command` is written into summary.md as the way to reproduce it."""
+    from designer_app import bench_report
+
+    out = Path(out)
+    runs_dir = out / "runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    _check_same_spec(spec, out)
+    results: list[RunResult] = []
+    for method in spec.methods:
+        for seed in spec.seeds:
+            path = runs_dir / f"{run_name(method, seed)}.json"
+            if path.exists():
+                result = RunResult.from_json(json.loads(path.read_text()))
+                log(f"{run_name(method, seed)}: already done ({result.wall_seconds:.0f} s), reusing {path}")
+            else:
+                log(f"{run_name(method, seed)}: running {spec.rounds} rounds x {spec.batch_size}")
+                home = out / "campaigns" if keep_campaigns else None
+                result = run_one(spec, method, seed, home)
+                _write_json(path, asdict(result))
+                log(f"{run_name(method, seed)}: done in {result.wall_seconds:.0f} s, best {max((v for v in result.values if v is not None), default=float('nan')):.4f}")
+            results.append(result)
+            yield result
+    bench_report.write_report(spec, results, out, command)
+
+
+def _check_same_spec(spec: BenchSpec, out: Path) -> None:
+    """Refuse to mix runs of different specifications in one folder (their numbers would not compare)."""
+    path = out / "spec.json"
+    mine = _spec_json(spec)
+    if path.exists():
+        theirs = json.loads(path.read_text())
+        comparable = {k: v for k, v in mine.items() if k not in ("methods", "seeds")}
+        if {k: theirs.get(k) for k in comparable} != comparable:
+            raise ConfigError(f"{out} holds a benchmark with other settings ({path}); choose another --out")
+    _write_json(path, mine)
+
+
+def _spec_json(spec: BenchSpec) -> dict:
+    data = asdict(spec)
+    data["methods"], data["seeds"] = list(spec.methods), list(spec.seeds)
+    return data
+
+
+def _write_json(path: Path, data: Any) -> None:
+    from designer_app.store.files import atomic_write_bytes
+
+    atomic_write_bytes(path, json.dumps(data, indent=1).encode())
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """"3" -> (0, 1, 2); "4,7" -> (4, 7)."""
+    text = str(text).strip()
+    try:
+        if "," in text:
+            return tuple(int(s) for s in text.split(",") if s.strip())
+        return tuple(range(int(text)))
+    except ValueError:
+        raise ConfigError(f"--seeds {text}: give a count (3 = seeds 0, 1, 2) or a list (4,7)") from None
+
+
+def command_line(argv: list[str]) -> str:
+    return " ".join(shlex.quote(a) for a in ["designer-app", *argv])

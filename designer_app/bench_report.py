@@ -1,0 +1,213 @@
+"""Summaries, tables and plots of a benchmark (see designer_app.bench).
+
+Metrics per run (designer_app.core.metrics), then mean ± sd over seeds per method:
+- best: the best true score found (best-so-far at the end of the budget);
+- top-k: mean of the k best true scores found;
+- top-k AUC: PMO's area under the top-k-mean curve over oracle calls divided by the budget;
+- regret: optimum − best (when the oracle's optimum is known);
+- unique: distinct feasible designs / proposals; infeasible: proposals the domain or oracle rejected;
+- s/round: mean wall seconds per round (propose + score + fit + fine-tune, from the store's timings).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+from designer_app.core import metrics
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Mean and sample standard deviation over seeds (sd 0 for one seed)."""
+
+    mean: float
+    sd: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> "Stat | None":
+        values = [v for v in values if v is not None and math.isfinite(v)]
+        if not values:
+            return None
+        return cls(statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0)
+
+    def text(self, digits: int = 3) -> str:
+        return f"{self.mean:.{digits}f} ± {self.sd:.{digits}f}"
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    """The figures of one run."""
+
+    best: float | None
+    top_k: float | None
+    top_k_auc: float
+    regret: float | None
+    unique_fraction: float
+    infeasible_fraction: float
+    seconds_per_round: float
+
+
+@dataclass(frozen=True)
+class MethodSummary:
+    """One row of summary.md."""
+
+    method: str
+    n_runs: int
+    best: Stat | None
+    top_k: Stat | None
+    top_k_auc: Stat | None
+    regret: Stat | None
+    unique_fraction: Stat | None
+    infeasible_fraction: Stat | None
+    seconds_per_round: Stat | None
+
+
+def run_metrics(run, k: int = 10) -> RunMetrics:
+    """Metrics of one bench.RunResult."""
+    best_curve = metrics.best_so_far(run.values)
+    best = best_curve[-1] if best_curve else None
+    top = metrics.top_k_mean(run.values, k)
+    per_round = [sum(r.seconds.values()) for r in run.rounds]
+    return RunMetrics(
+        best=best,
+        top_k=top[-1] if top else None,
+        top_k_auc=metrics.top_k_auc(run.values, run.budget, k),
+        regret=None if run.optimum is None or best is None else run.optimum - best,
+        unique_fraction=run.unique_fraction,
+        infeasible_fraction=run.infeasible_fraction,
+        seconds_per_round=statistics.fmean(per_round) if per_round else 0.0,
+    )
+
+
+def summarise(runs: Sequence, methods: Sequence[str], k: int = 10) -> list[MethodSummary]:
+    out = []
+    for method in methods:
+        mine = [run_metrics(r, k) for r in runs if r.method == method]
+        if not mine:
+            continue
+        out.append(
+            MethodSummary(
+                method=method,
+                n_runs=len(mine),
+                best=Stat.of([m.best for m in mine]),
+                top_k=Stat.of([m.top_k for m in mine]),
+                top_k_auc=Stat.of([m.top_k_auc for m in mine]),
+                regret=Stat.of([m.regret for m in mine]),
+                unique_fraction=Stat.of([m.unique_fraction for m in mine]),
+                infeasible_fraction=Stat.of([m.infeasible_fraction for m in mine]),
+                seconds_per_round=Stat.of([m.seconds_per_round for m in mine]),
+            )
+        )
+    return out
+
+
+def markdown_table(rows: Sequence[MethodSummary], k: int = 10) -> str:
+    """The summary table; the best mean of each score column is bold."""
+    with_regret = any(r.regret is not None for r in rows)
+    head = ["method", "runs", "best", f"top-{k} mean", f"top-{k} AUC"] + (["regret"] if with_regret else [])
+    head += ["unique", "infeasible", "s/round"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    top = {
+        name: max((getattr(r, name).mean for r in rows if getattr(r, name)), default=None)
+        for name in ("best", "top_k", "top_k_auc")
+    }
+
+    def cell(stat: Stat | None, name: str = "", digits: int = 3) -> str:
+        if stat is None:
+            return "–"
+        text = stat.text(digits)
+        return f"**{text}**" if name and top.get(name) is not None and abs(stat.mean - top[name]) < 1e-12 else text
+
+    for r in rows:
+        cells = [r.method, str(r.n_runs), cell(r.best, "best"), cell(r.top_k, "top_k"), cell(r.top_k_auc, "top_k_auc")]
+        if with_regret:
+            cells.append(cell(r.regret))
+        cells += [cell(r.unique_fraction, digits=2), cell(r.infeasible_fraction, digits=2),
+                  cell(r.seconds_per_round, digits=1)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def curves(runs: Sequence, budget: int, k: int = 10) -> dict[str, dict[str, list[list[float]]]]:
+    """Per method: best-so-far and top-k-mean curves over oracle calls 1..budget, one per seed. A run
+    with fewer calls than the budget (infeasible proposals are not sent) stays flat after its last call,
+    as the AUC assumes; a point before the first value is NaN."""
+    out: dict[str, dict[str, list[list[float]]]] = {}
+    for run in runs:
+        entry = out.setdefault(run.method, {"best": [], "top": []})
+        for name, curve in (("best", metrics.best_so_far(run.values)), ("top", metrics.top_k_mean(run.values, k))):
+            points = [math.nan if v is None else v for v in curve[:budget]]
+            points += [points[-1] if points else math.nan] * (budget - len(points))
+            entry[name].append(points)
+    return out
+
+
+def plot(runs: Sequence, budget: int, out: Path, title: str, k: int = 10) -> list[Path]:
+    """best_so_far.png and top{k}.png: mean over seeds per method, band = ±1 sd."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: never a window, never Qt
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    data = curves(runs, budget, k)
+    written = []
+    x = np.arange(1, budget + 1)
+    for name, label, file in (("best", "best so far", "best_so_far.png"), ("top", f"top-{k} mean", f"top{k}.png")):
+        fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+        for method, entry in data.items():
+            y = np.array(entry[name], dtype=float)  # (seeds, budget)
+            with np.errstate(all="ignore"):
+                mean = np.nanmean(y, axis=0)
+                sd = np.nanstd(y, axis=0)
+            (line,) = ax.plot(x, mean, label=method, lw=1.6)
+            if len(y) > 1:
+                ax.fill_between(x, mean - sd, mean + sd, color=line.get_color(), alpha=0.15, lw=0)
+        ax.set_xlabel("oracle calls")
+        ax.set_ylabel(f"{label} (true score)")
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+        fig.tight_layout()
+        path = out / file
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def write_report(spec, runs: Sequence, out: Path, command: str = "") -> None:
+    """results.json, summary.md and the plots for a finished benchmark."""
+    from designer_app.bench import _spec_json, _write_json
+
+    rows = summarise(runs, spec.methods, spec.k)
+    _write_json(out / "results.json", {
+        "spec": _spec_json(spec),
+        "command": command,
+        "runs": [asdict(r) for r in runs],
+        "summary": [asdict(r) for r in rows],
+    })
+    title = f"{spec.domain} / {spec.oracle}: {spec.rounds} rounds × {spec.batch_size}, {len(spec.seeds)} seed(s)"
+    plots = plot(runs, spec.budget, out, title, spec.k)
+    wall = sum(r.wall_seconds for r in runs)
+    text = [
+        f"# Benchmark: {spec.oracle} ({spec.domain})",
+        "",
+        f"Budget {spec.budget} oracle calls = {spec.rounds} rounds × {spec.batch_size}; seeds "
+        f"{', '.join(map(str, spec.seeds))}; prior {spec.prior or 'default'}"
+        + (f"; overrides `{json.dumps(spec.overrides)}`" if spec.overrides else "") + ".",
+        f"Reproduce: `{command}`" if command else "",
+        "",
+        markdown_table(rows, spec.k),
+        "",
+        f"Mean ± sd over seeds. Total wall time {wall / 60:.1f} min.",
+        "",
+        *[f"![{p.stem}]({p.name})" for p in plots],
+        "",
+    ]
+    (out / "summary.md").write_text("\n".join(text))

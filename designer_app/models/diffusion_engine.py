@@ -1,0 +1,200 @@
+"""The engine of every domain: implements core.protocols.Engine on top of a diffusion prior.
+
+A domain differs only in its prior (what is diffused, how samples become items, the featuriser the
+reward model reads) and its domain object (canonical items, feasibility). Sampling, reward fitting
+and SEIKO fine-tuning are the same code for molecules, sequences and images.
+
+Denoiser checkpoints are the only thing fine-tuning changes, so a campaign stores just the denoiser
+weights per round (a few MB; LoRA adapters for large UNets); everything else comes from the prior folder.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Iterator, Protocol, Sequence
+
+import torch
+from torch import nn
+
+from designer_app.config import CampaignConfig
+from designer_app.core.protocols import FitReport, FinetuneStep, Prediction, Proposal
+from designer_app.models.finetune import seiko_finetune
+from designer_app.models.latent_diffusion import ScheduleConfig, sample, sample_with_kl
+from designer_app.models.reward import RewardEnsemble, fit_ensemble
+from designer_app.models.serialization import load_weights, pick_device, save_weights
+
+
+class DiffusionPrior(Protocol):
+    """What an engine needs from a prior (molecule, sequence and image priors implement it).
+
+    Attributes:
+        sample_shape: shape of one sample x the diffusion model draws: (D,) for latent vectors,
+            (C, H, W) for images. Candidates keep x flattened in the store.
+        denoiser: epsilon_theta(x_t (B, *sample_shape), t) -> (B, *sample_shape), frozen.
+        schedule: the noise schedule it was trained with.
+    """
+
+    sample_shape: tuple[int, ...]
+    denoiser: nn.Module
+    schedule: ScheduleConfig
+
+    def featurise(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, *sample_shape) -> (B, F) reward-model features; differentiable in x."""
+        ...
+
+    def decode(self, x: torch.Tensor, items_dir: Path | None = None) -> list[str | None]:
+        """(B, *sample_shape) -> canonical items (None where decoding fails). Priors whose items are
+        files (images) write them into `items_dir`."""
+        ...
+
+    def encode(self, items: Sequence[str]) -> list[list[float] | None]:
+        """Items -> flattened x in the sampler's space (None when the item cannot be represented)."""
+        ...
+
+
+class DenoiserCheckpoints:
+    """How a prior loads and saves fine-tuned denoisers: full weights of a copy of its denoiser.
+    Priors that fine-tune adapters only (LoRA on a large UNet) override these three methods."""
+
+    denoiser: nn.Module
+
+    def trainable_denoiser(self, path: str | None, device: torch.device) -> nn.Module:
+        """A fresh, trainable copy of the round's denoiser (the prior's when `path` is None)."""
+        model = copy.deepcopy(self.denoiser)
+        if path is not None:
+            load_weights(model, path, device)
+        return model.requires_grad_(False).eval()
+
+    def load_denoiser(self, path: str | None, device: torch.device) -> nn.Module:
+        """The round's denoiser for sampling; the prior's own module when `path` is None."""
+        return self.denoiser if path is None else self.trainable_denoiser(path, device)
+
+    def save_denoiser(self, model: nn.Module, path: str) -> None:
+        save_weights(model, path)
+
+
+class DiffusionEngine:
+    """core.protocols.Engine for one campaign: a prior, a domain, and the campaign's settings.
+
+    Args:
+        prior: a DiffusionPrior that also has the DenoiserCheckpoints methods.
+        domain: the domain object (designer_app.domains.get_domain): canonical_item, feasibility.
+        cfg: the campaign configuration (sample steps, alpha, reward and fine-tune settings).
+        items_dir: where priors whose items are files (images) write them.
+    """
+
+    def __init__(self, prior: Any, domain: Any, cfg: CampaignConfig, items_dir: Path | None = None,
+                 device: torch.device | None = None):
+        self.prior = prior
+        self.domain = domain
+        self.cfg = cfg
+        self.items_dir = items_dir
+        self.device = device or pick_device()
+        self.prior.to(self.device)
+
+    @property
+    def schedule(self) -> ScheduleConfig:
+        return replace(self.prior.schedule, sample_steps=self.cfg.sample_steps)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.prior.sample_shape)
+
+    def _x(self, flat: Sequence[Sequence[float]]) -> torch.Tensor:
+        """Stored flattened samples (B, prod(shape)) -> (B, *shape) on the engine's device."""
+        return torch.tensor(flat, dtype=torch.float32, device=self.device).view(-1, *self.shape)
+
+    # ---- SEIKO step 1: Propose ---------------------------------------------------------------
+    def propose(self, n: int, model_path: str | None, seed: int, should_stop: Callable[[], bool]) -> Proposal:
+        gen = torch.Generator().manual_seed(seed)
+        model = self.prior.load_denoiser(model_path, self.device)
+        x = sample(model, n, self.shape, self.schedule, gen, self.device, should_stop)  # (n, *shape)
+        items = self.prior.decode(x, self.items_dir)
+        checks = [self.domain.feasibility(item) for item in items]
+        return Proposal(
+            items=items,
+            latents=x.flatten(1).cpu().tolist(),
+            feasible=[ok for ok, _ in checks],
+            reasons=[why for _, why in checks],
+        )
+
+    def canonical_item(self, text: str) -> tuple[str | None, str]:
+        return self.domain.canonical_item(text)
+
+    def encode_items(self, items: Sequence[str]) -> list[list[float] | None]:
+        """Items that did not come from the sampler (imported by the user) in the sampler's space."""
+        return self.prior.encode(list(items))
+
+    def evolve(self, n: int, measured: Sequence[tuple[str, float]], known_keys: set[str], seed: int,
+               should_stop: Callable[[], bool]) -> Proposal:
+        """The `ga` baseline's proposal: recombine and mutate the best measured (item, score) pairs,
+        skipping designs whose key is in `known_keys` (see models/evolution.py)."""
+        from designer_app.models.evolution import Scored, evolve_proposal
+
+        scored = [Scored(item, float(score)) for item, score in measured]
+        return evolve_proposal(self, n, scored, set(known_keys), seed, should_stop)
+
+    # ---- SEIKO step 3: Fit ---------------------------------------------------------------------
+    @torch.no_grad()
+    def _features(self, latents: Sequence[Sequence[float]]) -> torch.Tensor:
+        return self.prior.featurise(self._x(latents))  # (B, F)
+
+    def fit_reward(self, latents: list[list[float]], values: list[float], out_path: str, seed: int) -> FitReport:
+        feats = self._features(latents)
+        y = torch.tensor(values, dtype=torch.float32, device=self.device)
+        model, report = fit_ensemble(feats, y, self.cfg.reward, seed)
+        model.save(out_path)
+        return report
+
+    def predict(self, reward_path: str, latents: list[list[float]], acquisition) -> Prediction:
+        if not latents:
+            return Prediction([], [], [])
+        reward = RewardEnsemble.load(reward_path, self.device)
+        with torch.no_grad():
+            feats = self._features(latents)
+            mean, std = reward.mean_std(feats)
+            acq = reward.optimistic(feats, acquisition.kind, acquisition.beta, acquisition.head)
+        return Prediction(mean.cpu().tolist(), std.cpu().tolist(), acq.cpu().tolist())
+
+    # ---- SEIKO step 4: Fine-tune ---------------------------------------------------------------
+    def finetune(
+        self,
+        model_path: str | None,
+        anchor_path: str | None,
+        reward_path: str,
+        out_path: str,
+        acquisition,
+        steps: int,
+        seed: int,
+        should_stop: Callable[[], bool],
+    ) -> Iterator[FinetuneStep]:
+        trainee = self.prior.trainable_denoiser(model_path, self.device)
+        anchor = self.prior.load_denoiser(anchor_path, self.device)
+        reward = RewardEnsemble.load(reward_path, self.device)
+        yield from seiko_finetune(
+            trainee,
+            anchor,
+            self.prior.featurise,
+            reward,
+            acquisition,
+            self.cfg.alpha,
+            self.cfg.finetune,
+            self.schedule,
+            self.shape,
+            steps,
+            seed,
+            self.device,
+            should_stop,
+        )
+        self.prior.save_denoiser(trainee, out_path)
+
+    @torch.no_grad()
+    def kl_to_prior(self, model_path: str, seed: int, n: int = 64) -> float:
+        """Mean summed per-step KL of a fine-tuned denoiser to the prior's, on its own trajectories."""
+        model = self.prior.load_denoiser(model_path, self.device)
+        gen = torch.Generator().manual_seed(seed)
+        traj = sample_with_kl(model, self.prior.denoiser, n, self.shape, self.schedule,
+                              grad_steps=0, min_sigma=self.cfg.finetune.min_sigma, generator=gen, device=self.device)
+        return float(traj.kl.mean())

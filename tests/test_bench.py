@@ -1,0 +1,82 @@
+"""`designer-app bench` on a tiny prior: well-formed outputs, resume, and metrics that match the runs."""
+
+import json
+
+import pytest
+
+from conftest import TINY_SETTINGS
+from designer_app.bench import BenchSpec, RunResult, parse_seeds
+from designer_app.bench_report import run_metrics, summarise
+from designer_app.cli import main
+from designer_app.config import ConfigError
+from designer_app.core import metrics
+
+
+def _bench(tmp_path, prior, out, methods="pretrained,ga,greedy"):
+    argv = ["bench", "--oracle", "qed", "--prior", str(prior), "--methods", methods, "--budget", "16",
+            "--batch-size", "8", "--seeds", "2", "--out", str(out), *TINY_SETTINGS]
+    assert main(argv) == 0
+
+
+def test_tiny_bench_writes_well_formed_outputs(tmp_path, tiny_prior):
+    out = tmp_path / "bench"
+    _bench(tmp_path, tiny_prior, out)
+    data = json.loads((out / "results.json").read_text())
+    assert data["spec"]["budget"] == 16 and data["command"].startswith("designer-app bench")
+    runs = [RunResult.from_json(r) for r in data["runs"]]
+    assert sorted((r.method, r.seed) for r in runs) == sorted((m, s) for m in ("pretrained", "ga", "greedy") for s in (0, 1))
+    for run in runs:
+        assert [r.index for r in run.rounds] == [1, 2]
+        assert all(r.batch_size == 8 and "propose" in r.seconds for r in run.rounds)
+        # per-round scores concatenated are the run's oracle-call sequence
+        assert [v for r in run.rounds for v in r.scores] == run.values
+        assert len(run.values) <= 16 and 0 <= run.unique_fraction <= 1
+    # the summary rows are exactly the per-run metrics averaged
+    rows = {row["method"]: row for row in data["summary"]}
+    ga = [r for r in runs if r.method == "ga"]
+    expected_auc = sum(metrics.top_k_auc(r.values, 16, 10) for r in ga) / 2
+    assert rows["ga"]["top_k_auc"]["mean"] == pytest.approx(expected_auc)
+    assert rows["ga"]["best"]["mean"] == pytest.approx(sum(max(v for v in r.values if v is not None) for r in ga) / 2)
+    text = (out / "summary.md").read_text()
+    assert "| method | runs | best | top-10 mean | top-10 AUC | regret |" in text
+    assert all(f"| {m} | 2 |" in text for m in ("pretrained", "ga", "greedy"))
+    for png in ("best_so_far.png", "top10.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(list((out / "runs").glob("*.json"))) == 6
+
+
+def test_bench_resumes_and_refuses_other_settings(tmp_path, tiny_prior, capsys):
+    out = tmp_path / "bench"
+    _bench(tmp_path, tiny_prior, out, methods="pretrained")
+    before = (out / "runs" / "pretrained-s0.json").read_text()
+    capsys.readouterr()
+    _bench(tmp_path, tiny_prior, out, methods="pretrained")
+    assert "already done" in capsys.readouterr().out
+    assert (out / "runs" / "pretrained-s0.json").read_text() == before
+    argv = ["bench", "--oracle", "qed", "--prior", str(tiny_prior), "--methods", "pretrained", "--budget", "24",
+            "--batch-size", "8", "--seeds", "1", "--out", str(out), *TINY_SETTINGS]
+    assert main(argv) == 2
+    assert "other settings" in capsys.readouterr().err
+
+
+def test_spec_validation_says_what_to_change():
+    with pytest.raises(ConfigError, match="multiple of the batch size"):
+        BenchSpec("molecules", "qed", ("greedy",), budget=20, batch_size=8, seeds=(0,))
+    with pytest.raises(ConfigError, match="unknown method"):
+        BenchSpec("molecules", "qed", ("nope",), budget=16, batch_size=8, seeds=(0,))
+    assert parse_seeds("3") == (0, 1, 2) and parse_seeds("4,7") == (4, 7)
+    with pytest.raises(ConfigError, match="--seeds"):
+        parse_seeds("x")
+
+
+def test_summary_mean_and_sd_by_hand():
+    def run(method, seed, values):
+        return RunResult(method, seed, budget=4, optimum=1.0, values=values, rounds=[], unique_fraction=1.0,
+                         infeasible_fraction=0.0, wall_seconds=1.0)
+
+    runs = [run("a", 0, [0.2, 0.6]), run("a", 1, [0.4, None, 0.8])]
+    (row,) = summarise(runs, ["a"], k=1)
+    assert row.best.mean == pytest.approx(0.7) and row.best.sd == pytest.approx(0.1414213, rel=1e-5)
+    assert row.regret.mean == pytest.approx(0.3)
+    # k=1, budget 4: run 0 curve 0.2, 0.6 then flat: trapezoids (0+0.2)/2 + (0.2+0.6)/2 + 0.6 + 0.6
+    assert run_metrics(runs[0], k=1).top_k_auc == pytest.approx((0.1 + 0.4 + 0.6 + 0.6) / 4)
