@@ -82,6 +82,7 @@ def main() -> None:
     per_round: list[list[float]] = []
     before_first_event: list[int] = []  # per round: ticks measured before the engine's first event
     idle: list[float] = []
+    stalls: list[dict] = []
     seconds: list[float] = []
     state = {"last": None, "t_round": 0.0, "rows": 0}
     timer = QTimer()
@@ -90,10 +91,16 @@ def main() -> None:
 
     def tick() -> None:
         now = time.monotonic()
+        last, state["last"] = state["last"], now
         target = per_round[-1] if per_round else idle if state.get("idle") else None
-        if state["last"] is not None and target is not None:
-            target.append(max(0.0, (now - state["last"]) * 1000 - args.interval_ms))
-        state["last"] = now
+        if last is None or target is None:
+            return
+        target.append(max(0.0, (now - last) * 1000 - args.interval_ms))
+        if target[-1] > 50 and per_round:  # what was going on, to find the cause
+            updates = getattr(window, "updates", None)  # (older windows updated panels directly)
+            stalls.append({"ms": round(target[-1], 1), "round": len(per_round), "after_event": state.get("event"),
+                           "event_ago_s": round(now - state.get("t_event", now), 2),
+                           "last_updates": updates.applied[-3:] if updates is not None else []})
 
     timer.timeout.connect(tick)
     timer.start()
@@ -126,6 +133,7 @@ def main() -> None:
         app.quit()
 
     def first_event(event) -> None:
+        state["event"], state["t_event"] = type(event).__name__, time.monotonic()
         if per_round and before_first_event[-1] < 0:
             before_first_event[-1] = len(per_round[-1])
 
@@ -159,6 +167,7 @@ def main() -> None:
         "all_rounds_running": summary([x for lateness, n in zip(per_round, before_first_event)
                                        for x in lateness[max(0, n):]]),
         "rounds": rounds,
+        "worst_stalls": sorted(stalls, key=lambda x: -x["ms"])[:10],
     }, indent=2))
 
 

@@ -23,7 +23,15 @@ METHODS = "pretrained,greedy,non-adaptive,seiko-ucb,seiko-bootstrap,seiko-ts,ga"
 
 @dataclass(frozen=True)
 class Task:
-    """One row group of the suite: a domain, an oracle and a budget that fits 2 CPU cores."""
+    """One table of the suite: a domain, an oracle and a budget that fits 2 CPU cores.
+
+    Attributes:
+        name: the task's folder under --out and its heading in docs/benchmarks.md.
+        domain, oracle: as for `designer-app new`.
+        rounds, batch_size: budget = rounds x batch_size oracle calls per run.
+        seeds: runs per method (seeds 0 .. seeds-1).
+        extra: further `designer-app bench` arguments.
+    """
 
     name: str
     domain: str

@@ -203,7 +203,7 @@ def run_bench(spec: BenchSpec, out: str | Path, command: str = "", keep_campaign
                 log(f"{run_name(method, seed)}: running {spec.rounds} rounds x {spec.batch_size}")
                 home = out / "campaigns" if keep_campaigns else None
                 result = run_one(spec, method, seed, home)
-                _write_json(path, asdict(result))
+                write_json(path, asdict(result))
                 log(f"{run_name(method, seed)}: done in {result.wall_seconds:.0f} s, best {max((v for v in result.values if v is not None), default=float('nan')):.4f}")
             results.append(result)
             yield result
@@ -213,36 +213,38 @@ def run_bench(spec: BenchSpec, out: str | Path, command: str = "", keep_campaign
 def _check_same_spec(spec: BenchSpec, out: Path) -> None:
     """Refuse to mix runs of different specifications in one folder (their numbers would not compare)."""
     path = out / "spec.json"
-    mine = _spec_json(spec)
+    mine = spec_json(spec)
     if path.exists():
         theirs = json.loads(path.read_text())
         comparable = {k: v for k, v in mine.items() if k not in ("methods", "seeds")}
         if {k: theirs.get(k) for k in comparable} != comparable:
             raise ConfigError(f"{out} holds a benchmark with other settings ({path}); choose another --out")
-    _write_json(path, mine)
+    write_json(path, mine)
 
 
-def _spec_json(spec: BenchSpec) -> dict:
+def spec_json(spec: BenchSpec) -> dict:
     data = asdict(spec)
     data["methods"], data["seeds"] = list(spec.methods), list(spec.seeds)
     return data
 
 
-def _write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any) -> None:
     from designer_app.store.files import atomic_write_bytes
 
     atomic_write_bytes(path, json.dumps(data, indent=1).encode())
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
-    """"3" -> (0, 1, 2); "4,7" -> (4, 7)."""
+    """"3" -> (0, 1, 2); "4,7" -> (4, 7); "5," -> (5,)."""
     text = str(text).strip()
+    advice = f"--seeds {text}: give a count (3 = seeds 0, 1, 2) or a list (4,7; one seed: 5,)"
     try:
-        if "," in text:
-            return tuple(int(s) for s in text.split(",") if s.strip())
-        return tuple(range(int(text)))
+        seeds = tuple(int(s) for s in text.split(",") if s.strip()) if "," in text else tuple(range(int(text)))
     except ValueError:
-        raise ConfigError(f"--seeds {text}: give a count (3 = seeds 0, 1, 2) or a list (4,7)") from None
+        raise ConfigError(advice) from None
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise ConfigError(advice)
+    return seeds
 
 
 def command_line(argv: list[str]) -> str:

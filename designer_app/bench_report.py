@@ -147,8 +147,18 @@ def curves(runs: Sequence, budget: int, k: int = 10) -> dict[str, dict[str, list
     return out
 
 
-def plot(runs: Sequence, budget: int, out: Path, title: str, k: int = 10) -> list[Path]:
-    """best_so_far.png and top{k}.png: mean over seeds per method, band = ±1 sd."""
+def _color(method: str) -> str:
+    """A fixed colour per method, so plots of different tasks read the same."""
+    from designer_app.config import METHODS
+
+    names = list(METHODS)
+    return f"C{names.index(method) % 10}" if method in names else "black"
+
+
+def plot(runs: Sequence, budget: int, out: Path, title: str, k: int = 10, batch_size: int | None = None) -> list[Path]:
+    """best_so_far.png and top{k}.png: mean over seeds per method, band = ±1 sd. The y axis starts at
+    the lowest curve after the first batch (the first batch is the same prior sample for every method, and
+    its steep start would squash the differences); dotted lines mark the rounds."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: never a window, never Qt
@@ -160,14 +170,24 @@ def plot(runs: Sequence, budget: int, out: Path, title: str, k: int = 10) -> lis
     x = np.arange(1, budget + 1)
     for name, label, file in (("best", "best so far", "best_so_far.png"), ("top", f"top-{k} mean", f"top{k}.png")):
         fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+        lows: list[float] = []
+        highs: list[float] = []
         for method, entry in data.items():
             y = np.array(entry[name], dtype=float)  # (seeds, budget)
             with np.errstate(all="ignore"):
                 mean = np.nanmean(y, axis=0)
                 sd = np.nanstd(y, axis=0)
-            (line,) = ax.plot(x, mean, label=method, lw=1.6)
+            (line,) = ax.plot(x, mean, label=method, lw=1.6, color=_color(method))
             if len(y) > 1:
                 ax.fill_between(x, mean - sd, mean + sd, color=line.get_color(), alpha=0.15, lw=0)
+            if batch_size and batch_size < budget:
+                lows.append(np.nanmin((mean - sd)[batch_size - 1:]))
+                highs.append(np.nanmax((mean + sd)[batch_size - 1:]))
+        if lows and all(np.isfinite(lows + highs)):
+            pad = 0.05 * max(1e-9, max(highs) - min(lows))
+            ax.set_ylim(min(lows) - pad, max(highs) + pad)
+        for edge in range(batch_size or budget, budget, batch_size or budget):
+            ax.axvline(edge + 0.5, color="grey", lw=0.6, ls=":")
         ax.set_xlabel("oracle calls")
         ax.set_ylabel(f"{label} (true score)")
         ax.set_title(title, fontsize=10)
@@ -183,17 +203,17 @@ def plot(runs: Sequence, budget: int, out: Path, title: str, k: int = 10) -> lis
 
 def write_report(spec, runs: Sequence, out: Path, command: str = "") -> None:
     """results.json, summary.md and the plots for a finished benchmark."""
-    from designer_app.bench import _spec_json, _write_json
+    from designer_app.bench import spec_json, write_json
 
     rows = summarise(runs, spec.methods, spec.k)
-    _write_json(out / "results.json", {
-        "spec": _spec_json(spec),
+    write_json(out / "results.json", {
+        "spec": spec_json(spec),
         "command": command,
         "runs": [asdict(r) for r in runs],
         "summary": [asdict(r) for r in rows],
     })
     title = f"{spec.domain} / {spec.oracle}: {spec.rounds} rounds × {spec.batch_size}, {len(spec.seeds)} seed(s)"
-    plots = plot(runs, spec.budget, out, title, spec.k)
+    plots = plot(runs, spec.budget, out, title, spec.k, spec.batch_size)
     wall = sum(r.wall_seconds for r in runs)
     text = [
         f"# Benchmark: {spec.oracle} ({spec.domain})",

@@ -38,6 +38,32 @@ def make_engine(cfg: CampaignConfig, folder: str | Path | None = None):
     return DiffusionEngine(prior, domain, cfg, items_dir=items_dir)
 
 
+def prior_campaign_defaults(prior: str, domain: str) -> dict:
+    """The settings a prior's trainers measured to work best with it (`campaign_defaults` in its
+    config.json, nested like CampaignConfig JSON, e.g. {"alpha": 0.0003, "finetune": {"steps": 20}});
+    {} for priors without recommendations or that cannot be found (create() reports those)."""
+    from designer_app.models.priors import resolve_prior
+
+    try:
+        config = resolve_prior(prior, domain) / "config.json"
+        data = json.loads(config.read_text()) if config.exists() else {}
+    except (FileNotFoundError, ValueError):
+        return {}
+    defaults = data.get("campaign_defaults", {}) if isinstance(data, dict) else {}
+    return defaults if isinstance(defaults, dict) else {}
+
+
+def merge_settings(base: dict, override: dict) -> dict:
+    """A copy of `base` with `override` applied; nested sections (reward, finetune) merge key by key."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_settings(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def make_oracle(cfg: CampaignConfig):
     from designer_app.oracles import parse_oracle
 

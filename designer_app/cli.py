@@ -41,19 +41,19 @@ def cmd_new(args) -> int:
         "method": args.method,
         "rounds": args.rounds,
         "batch_size": args.batch_size,
-        "alpha": args.alpha,
-        "beta": args.beta,
         "seed": args.seed,
         "optimum": args.optimum,
         "batch_schedule": args.batch_schedule,
         "bonus": args.bonus,
         "anchor": args.anchor,
     }
-    overrides = _parse_set(args.set)
-    for section in ("reward", "finetune"):
-        if section in overrides:
-            data[section] = overrides.pop(section)
-    data.update(overrides)
+    explicit = _parse_set(args.set)
+    for name in ("alpha", "beta"):
+        if getattr(args, name) is not None:
+            explicit[name] = getattr(args, name)
+    # what the user said wins over what the prior recommends, which wins over the global defaults
+    recommended = campaigns.prior_campaign_defaults(data["prior"], data["domain"])
+    data = campaigns.merge_settings(campaigns.merge_settings(data, recommended), explicit)
     cfg = CampaignConfig.from_json(data)
     folder = campaigns.create(cfg, args.home)
     print(f"created campaign '{cfg.name}' at {folder}")
@@ -264,8 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--rounds", type=int, default=4)
     new.add_argument("--batch-size", type=int, default=128)
     new.add_argument("--batch-schedule", default="constant", choices=["constant", "doubling"])
-    new.add_argument("--alpha", type=float, default=CampaignConfig.__dataclass_fields__["alpha"].default)
-    new.add_argument("--beta", type=float, default=CampaignConfig.__dataclass_fields__["beta"].default)
+    new.add_argument("--alpha", type=float, default=None,
+                     help=f"KL weight (default: the prior's recommendation, else {CampaignConfig.__dataclass_fields__['alpha'].default})")
+    new.add_argument("--beta", type=float, default=None,
+                     help=f"UCB bonus weight (default: the prior's recommendation, else {CampaignConfig.__dataclass_fields__['beta'].default})")
     new.add_argument("--bonus", default="gram", choices=["gram", "ensemble-std"])
     new.add_argument("--anchor", default="previous", choices=["previous", "prior"])
     new.add_argument("--seed", type=int, default=0)

@@ -64,9 +64,10 @@ def test_spec_validation_says_what_to_change():
         BenchSpec("molecules", "qed", ("greedy",), budget=20, batch_size=8, seeds=(0,))
     with pytest.raises(ConfigError, match="unknown method"):
         BenchSpec("molecules", "qed", ("nope",), budget=16, batch_size=8, seeds=(0,))
-    assert parse_seeds("3") == (0, 1, 2) and parse_seeds("4,7") == (4, 7)
-    with pytest.raises(ConfigError, match="--seeds"):
-        parse_seeds("x")
+    assert parse_seeds("3") == (0, 1, 2) and parse_seeds("4,7") == (4, 7) and parse_seeds("5,") == (5,)
+    for bad in ("x", "0", "1,1", "-1,"):
+        with pytest.raises(ConfigError, match="--seeds"):
+            parse_seeds(bad)
 
 
 def test_summary_mean_and_sd_by_hand():

@@ -166,7 +166,7 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
     candidates = [
         NewCandidate(
             item=item,
-            key=item or "",
+            key=engine.key(item) if item else "",
             feasible=ok,
             reason=why,
             latent=latent,

@@ -108,6 +108,8 @@ class Engine(Protocol):
 
     def canonical_item(self, text: str) -> tuple[str | None, str]: ...  # (canonical item, error)
 
+    def key(self, item: str) -> str: ...  # equal keys = the same design (measured once)
+
     def evolve(
         self, n: int, measured: Sequence[tuple[str, float]], known_keys: set[str], seed: int, should_stop: Callable[[], bool]
     ) -> Proposal:

@@ -10,10 +10,19 @@ writes to the store; the model itself never writes.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import PurePath
 from typing import Callable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRegularExpression,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QColor
 
 from designer_app.core.records import CandidateRecord
@@ -24,6 +33,7 @@ DEPICTION, ID, ITEM, ROUND, SCORE, PREDICTED, ACQUISITION, STATUS = range(len(CO
 STATUSES = ("pending", "scored", "failed", "infeasible", "duplicate")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 3
 THUMBNAIL = 64
 
 _STATUS_COLOURS = {
@@ -173,6 +183,8 @@ class CandidateTableModel(QAbstractTableModel):
             return self._tooltip(c, col, index.row())
         if role == RECORD_ROLE:
             return c.id
+        if role == FILTER_ROLE:
+            return f"{c.round}|{self._status[index.row()]}"
         return None
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -238,11 +250,17 @@ class CandidateTableModel(QAbstractTableModel):
 
 
 class CandidateFilterProxy(QSortFilterProxyModel):
-    """Sorting by typed keys (numbers sort as numbers) and filtering by round and status."""
+    """Sorting by typed keys (numbers sort as numbers) and filtering by round and status.
+
+    Filtering uses Qt's own regular-expression filter on FILTER_ROLE ("<round>|<status>") rather than
+    a Python `filterAcceptsRow`: Qt re-filters every inserted or changed row, and with no filter set
+    it then accepts rows without calling into Python at all (each call would wait for the
+    interpreter lock while the engine runs)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
+        self.setFilterRole(FILTER_ROLE)
         self._round: int | None = None
         self._status: str | None = None
 
@@ -256,22 +274,21 @@ class CandidateFilterProxy(QSortFilterProxyModel):
         super().sort(column, order)
 
     def set_round(self, round_index: int | None) -> None:
-        self.beginFilterChange()
         self._round = round_index
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._apply_filter()
 
     def set_status(self, status: str | None) -> None:
-        self.beginFilterChange()
         self._status = status
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._apply_filter()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        model = self.sourceModel()
-        if not isinstance(model, CandidateTableModel):
-            return True
-        if self._round is not None and model.record(source_row).round != self._round:
-            return False
-        return self._status is None or model.status_of(source_row) == self._status
+    def _apply_filter(self) -> None:
+        if self._round is None and not self._status:
+            pattern = ""  # Qt then accepts every row without asking the model
+        else:
+            round_part = re.escape(str(self._round)) if self._round is not None else "[^|]*"
+            status_part = re.escape(self._status) if self._status else ".*"
+            pattern = f"^{round_part}\\|{status_part}$"
+        self.setFilterRegularExpression(QRegularExpression(pattern))
 
     def candidate_id(self, proxy_row: int) -> int:
         return int(self.data(self.index(proxy_row, 0), RECORD_ROLE))

@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from superqt.utils import create_worker
 
 _BATCH = 24  # drawings per worker run: small enough that visible rows appear quickly
-_MAX_QUEUE = 256  # fast scrolling queues rows already gone; drop the oldest requests beyond this
+_MAX_QUEUE = 48  # about two screenfuls: fast scrolling queues rows already gone; the oldest are dropped
 
 NUCLEOTIDE_COLOURS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff8c00", "T": "#d62728", "U": "#d62728"}
 # ClustalX classes: hydrophobic blue, positive red, negative magenta, polar green, cysteine pink,
@@ -146,6 +146,10 @@ def _render_batch(keys: list[tuple[str, int]], domain: str) -> list[tuple[tuple[
     return out
 
 
+def _weight(pixmap: QPixmap | None) -> int:
+    return 0 if pixmap is None else pixmap.width() * pixmap.height() * 4
+
+
 class DepictionCache(QObject):
     """LRU cache of depictions keyed by (item, size), filled by a background worker.
 
@@ -155,10 +159,13 @@ class DepictionCache(QObject):
 
     ready = Signal()
 
-    def __init__(self, domain: str = "molecules", capacity: int = 4000, parent: QObject | None = None) -> None:
+    def __init__(self, domain: str = "molecules", capacity: int = 4000, max_bytes: int = 256 << 20,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.domain = domain
         self.capacity = capacity
+        self.max_bytes = max_bytes  # large detail-view pictures weigh 16 times a thumbnail
+        self._bytes = 0
         self._cache: OrderedDict[tuple[str, int], QPixmap | None] = OrderedDict()
         self._queue: OrderedDict[tuple[str, int], None] = OrderedDict()
         self._worker = None
@@ -194,6 +201,7 @@ class DepictionCache(QObject):
             self.domain = domain
             self._generation += 1
             self._cache.clear()
+            self._bytes = 0
             self._queue.clear()
 
     def _schedule(self) -> None:
@@ -212,11 +220,17 @@ class DepictionCache(QObject):
         if self._worker_generation != self._generation:
             return
         for key, image in results:
+            self._forget(key)
             self._cache[key] = None if image.isNull() else QPixmap.fromImage(image)
+            self._bytes += _weight(self._cache[key])
         self.rendered += len(results)
-        while len(self._cache) > self.capacity:
-            self._cache.popitem(last=False)
+        while self._cache and (len(self._cache) > self.capacity or self._bytes > self.max_bytes):
+            self._forget(next(iter(self._cache)))
         self.ready.emit()
+
+    def _forget(self, key: tuple[str, int]) -> None:
+        if key in self._cache:
+            self._bytes -= _weight(self._cache.pop(key))
 
     def _done(self) -> None:
         self._worker = None

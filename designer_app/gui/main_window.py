@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _clear_plots(self) -> None:
-        for name in ("reward", "regret", "training"):
+        for name in ("reward", "regret", *(f"training:{n}" for n in self.training_plot.NAMES)):
             self.updates.cancel(name)  # a pending update of the previous campaign must not land
         for plot in (self.reward_plot, self.regret_plot, self.training_plot):
             plot.clear()
@@ -330,7 +330,9 @@ class MainWindow(QMainWindow):
         self.log_panel.log_event(event)
         if isinstance(event, ev.FinetuneProgress):
             self.training_plot.add(event)
-            self.updates.request("training", self.training_plot.redraw, heavy=True)
+            for name in self.training_plot.NAMES:  # three plots: repainted at three ticks
+                self.updates.request(f"training:{name}", lambda name=name: self.training_plot.redraw(name),
+                                     heavy=True)
         elif isinstance(event, ev.ScoresAwaited):
             self.statusBar().showMessage(f"Round {event.round} waits for {event.n_waiting} lab scores")
             self.docks["candidates"].raise_()

@@ -242,7 +242,8 @@ class RegretPlot(QWidget):
 class TrainingPlot(QWidget):
     """Fine-tuning as it happens: optimistic reward, KL to the anchor and loss per optimiser step.
 
-    `add` only stores a step; `redraw` (called by the window's update timer) draws what is new."""
+    `add` only stores a step; `redraw` (called by the window's update timer, one curve per tick)
+    draws what is new."""
 
     NAMES = ("reward", "KL", "loss")
 
@@ -273,7 +274,7 @@ class TrainingPlot(QWidget):
         # ever longer lists.
         self._data = np.zeros((len(self.NAMES), 256), dtype=float)
         self._n = 0
-        self._drawn = 0
+        self._drawn = dict.fromkeys(self.NAMES, 0)  # steps drawn per curve
         self._round: int | None = None
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._pending_marks: list[tuple[int, int]] = []
@@ -288,23 +289,26 @@ class TrainingPlot(QWidget):
         self._data[:, self._n] = (event.reward, event.kl, event.loss)
         self._n += 1
 
-    @property
-    def dirty(self) -> bool:
-        return self._drawn != self._n or bool(self._pending_marks)
+    def dirty(self, name: str | None = None) -> bool:
+        """Whether steps stored since the last redraw (of curve `name`) wait to be drawn."""
+        names = self.NAMES if name is None else (name,)
+        return any(self._drawn[n] != self._n for n in names) or bool(self._pending_marks)
 
-    def redraw(self) -> None:
-        """Draw the steps stored since the last redraw (setData on the existing curves)."""
-        if not self.dirty:
-            return
-        for x, round_index in self._pending_marks:
-            self._mark_round(x, round_index)
-        self._pending_marks.clear()
+    def redraw(self, name: str | None = None) -> None:
+        """Draw the steps stored since the last redraw: one curve (`name`), so that the window's update
+        timer can repaint the three plots at separate ticks, or all of them. setData on the existing
+        curve items."""
+        if self._pending_marks:
+            for x, round_index in self._pending_marks:
+                self._mark_round(x, round_index)
+            self._pending_marks.clear()
         n = self._n
-        for i, name in enumerate(self.NAMES):
-            values = self._data[i, :n]
-            self.curves[name].setData(values)
-            self.ranges[name].fit(float(n), *_finite_bounds(values))
-        self._drawn = n
+        for i, curve in enumerate(self.NAMES):
+            if (name is None or curve == name) and self._drawn[curve] != n:
+                values = self._data[i, :n]
+                self.curves[curve].setData(values)
+                self.ranges[curve].fit(float(n), *_finite_bounds(values))
+                self._drawn[curve] = n
 
     def drawn_steps(self) -> int:
         x, _ = self.curves["reward"].getData()
@@ -327,7 +331,8 @@ class TrainingPlot(QWidget):
         self._marks.clear()
         self._pending_marks.clear()
         self._round = None
-        self._n = self._drawn = 0
+        self._n = 0
+        self._drawn = dict.fromkeys(self.NAMES, 0)
         for name in self.NAMES:
             self.curves[name].setData([])
             self.ranges[name].reset()  # forget the previous campaign's axes

@@ -123,6 +123,11 @@ class DiffusionEngine:
     def canonical_item(self, text: str) -> tuple[str | None, str]:
         return self.domain.canonical_item(text)
 
+    def key(self, item: str) -> str:
+        """The domain's identity of an item: a DNA sequence and its reverse complement, or two PNG files
+        with the same pixels, are one design and are measured once."""
+        return self.domain.key(item)
+
     def encode_items(self, items: Sequence[str]) -> list[list[float] | None]:
         """Items that did not come from the sampler (imported by the user) in the sampler's space."""
         return self.prior.encode(list(items))

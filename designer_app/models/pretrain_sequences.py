@@ -44,7 +44,8 @@ class SequencePretrainConfig:
     Attributes:
         domain: "dna" or "protein".
         tf: dna only: the landscape whose below-median 8-mers form the prior's distribution.
-        n_train: protein only: DMP samples for training (dna uses every 8-mer).
+        n_train: protein only: DMP samples for training (dna uses every 8-mer); the protein default is
+            250,000 because the autoencoder overfit 80,000 (held-out exact reconstruction 85.5 %).
         n_heldout: protein: extra DMP samples never trained on; dna: 8-mers kept out of training.
         length: sequence length (dna 8; protein: the Ehrlich function's, 32).
         latent_dim: D of the autoencoder's latent (what the diffusion model samples).
@@ -66,6 +67,8 @@ class SequencePretrainConfig:
         checkpoint_minutes: how often to write a resumable checkpoint.
         denoiser_hidden / denoiser_blocks: shape of the latent denoiser.
         features: the featuriser's parts (see models.sequence_prior.FEATURE_PARTS).
+        constrain_pairs: decode only adjacent pairs seen in the training data (Viterbi; see
+            models.sequence_prior.SequencePriorConfig.allowed_pairs).
         letter_temperature: softmax temperature of the "letters" feature part.
         seed: data splits, sampling and initialisation.
     """
@@ -97,6 +100,7 @@ class SequencePretrainConfig:
     denoiser_blocks: int = 3
     features: tuple[str, ...] = ("latent", "hidden", "properties")
     letter_temperature: float = 2.0
+    constrain_pairs: bool = False
     seed: int = 0
 
     @property
@@ -117,6 +121,8 @@ def default_config(domain: str, minutes: float, seed: int = 0) -> SequencePretra
             domain="protein", length=32, latent_dim=128, hidden=512, hidden_layers=1, lr=3e-3, kl_weight=0.01,
             property_hidden=128, kmers=(1, 2), both_strands=False, gc=False, n_heldout=2_000,
             ae_minutes=minutes * 0.55, diffusion_minutes=minutes * 0.37, denoiser_hidden=256, seed=seed,
+            # 80k samples: 99.98 % exact on training sequences but 85.5 % on held-out ones (overfit)
+            n_train=250_000, constrain_pairs=True,
         )
     raise ValueError(f"pretrain_sequences trains 'dna' or 'protein' priors, not '{domain}'")
 
@@ -324,6 +330,7 @@ def export_prior(work: Path, out: Path, cfg: SequencePretrainConfig, dataset: Se
         domain=cfg.domain, alphabet=cfg.alphabet, features=tuple(cfg.features),
         letter_temperature=cfg.letter_temperature,
         latent_mean=tuple(state["latent_mean"]), latent_std=tuple(state["latent_std"]),
+        allowed_pairs=observed_pairs(dataset.codes[dataset.prior_mask], len(cfg.alphabet)) if cfg.constrain_pairs else None,
     )
     extra = {
         "property_names": property_names(cfg.alphabet, cfg.kmers, cfg.gc),
@@ -340,6 +347,13 @@ def export_prior(work: Path, out: Path, cfg: SequencePretrainConfig, dataset: Se
     }
     prior = SequencePrior(config, load_autoencoder(work), den, ScheduleConfig(), extra)
     return prior.save(out)
+
+
+def observed_pairs(codes: np.ndarray, vocab_size: int) -> tuple[tuple[int, ...], ...]:
+    """(V, V) 0/1: which adjacent letter pairs occur in `codes` (N, L)."""
+    seen = np.zeros((vocab_size, vocab_size), dtype=np.int64)
+    seen[codes[:, :-1].ravel(), codes[:, 1:].ravel()] = 1
+    return tuple(tuple(int(v) for v in row) for row in seen)
 
 
 def run(out: Path, cfg: SequencePretrainConfig, should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:

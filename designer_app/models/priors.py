@@ -60,12 +60,15 @@ def resolve_prior(spec: str, domain: str) -> Path:
     """A shipped prior name, a folder path (ours, or a diffusers model folder), or "" for the
     domain's default."""
     name = spec or DEFAULT_PRIORS.get(domain, "")
+    shipped = shipped_models_dir() / name
+    # A shipped name wins over a same-named folder in the working directory (the default prior must
+    # never depend on where the command runs); write ./NAME to mean the folder.
+    looks_like_path = any(sep in name for sep in ("/", "\\")) or name.startswith((".", "~"))
+    if (shipped / "config.json").exists() and not looks_like_path:
+        return shipped
     candidate = Path(name).expanduser()
     if _is_prior_folder(candidate):
         return candidate.resolve()
-    shipped = shipped_models_dir() / name
-    if (shipped / "config.json").exists():
-        return shipped
     known = ", ".join(p["name"] for p in list_priors()) or "none shipped"
     raise FileNotFoundError(
         f"prior '{name}' not found: give a shipped prior name ({known}) or a folder holding config.json"

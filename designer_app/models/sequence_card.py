@@ -35,6 +35,16 @@ def _dist_row(label: str, d: dict) -> str:
             f"{_f(d.get('best'))} | {_f(d['infeasible_fraction'], 4)} |")
 
 
+def _unconstrained_row(q: dict) -> str:
+    plain = q.get("samples_unconstrained_decode")
+    if not plain:
+        return ""
+    return (_dist_row("same samples, plain argmax decode", plain) + "\n\nDecoding uses only the adjacent letter pairs "
+            f"seen in the training data (Viterbi over the decoder's letter probabilities); it changed "
+            f"{plain['changed_by_constraint']:.1%} of the samples. The last row shows what the plain per-position "
+            "argmax would give.\n")
+
+
 def render_card(name: str, domain: str, r: dict) -> str:
     q, t, p, acc = r["quality"], r["training"], r["pretrain"], r["reward_accuracy"]
     acc_rows = "\n".join(
@@ -42,7 +52,8 @@ def render_card(name: str, domain: str, r: dict) -> str:
     )
     features = " + ".join(r["features"])
     wall = r.get("wall_minutes")
-    wall_text = f"{wall:.1f} min in total over every run of the command" if wall else "not recorded"
+    wall_text = (f"{wall:.1f} min for data and training (every run of the command together), then "
+                 f"{r.get('card_minutes', 0):.1f} min to measure this card") if wall else "not recorded"
     main_oracle = "tfbind8:SIX6_REF_R1" if domain == "dna" else "ehrlich"
     return f"""# {name}: {_TITLE[domain]}
 
@@ -58,7 +69,7 @@ and an MLP diffusion model (DDPM training, DDIM eta = 1 sampling) on its standar
 {r['command']}
 ```
 Training is resumable: rerunning the command continues from `<out>/work/` (the `work/` folder is not shipped).
-Wall time: {wall_text} (training phases below; the rest is data preparation and this card's measurements).
+Wall time: {wall_text}.
 
 ## Training
 | part | parameters | steps | wall time |
@@ -77,7 +88,7 @@ Values of `{main_oracle}`; p10 / median / p90 / p99; "infeasible" = the oracle r
 |---|---|---|---|---|---|---|---|
 {_dist_row('prior samples', q['samples'])}
 {_dist_row('training data', q['data'])}
-
+{_unconstrained_row(q)}
 | metric | value |
 |---|---|
 | uniqueness (distinct designs / samples{', reverse complements joined' if domain == 'dna' else ''}) | {q['uniqueness']:.4f} |
@@ -91,7 +102,7 @@ Example samples: {', '.join('`' + s + '`' for s in q['examples'][:6])}
 Featuriser: {features} ({r['feature_dim']} features; differentiable in the latent). Reward model: the
 campaigns' default 5-head bootstrap MLP ensemble (`designer_app.models.reward.fit_ensemble`, RewardConfig
 defaults). Held-out R² and Spearman on {r.get('n_test', 2000):,} test sequences disjoint from the labelled ones
-({'random 8-mers from the whole landscape' if domain == 'dna' else 'held-out DMP samples with a feasible value'}).
+({'random 8-mers from the whole landscape' if domain == 'dna' else 'fresh DMP samples, never trained on'}).
 
 | oracle | labels | R² | Spearman |
 |---|---|---|---|

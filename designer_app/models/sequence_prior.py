@@ -42,6 +42,11 @@ class SequencePriorConfig:
         letter_temperature: softmax temperature of the "letters" part; > 1 keeps its gradient alive
             where the decoder is confident.
         latent_mean / latent_std: standardisation of the diffused latents x = (z - mean) / std.
+        allowed_pairs: optional V x V 0/1 matrix of the adjacent letter pairs (a, b) that occur in the
+            training data; when given, decode is the most probable sequence under the decoder's
+            per-position probabilities that uses only those pairs (Viterbi), instead of the per-position
+            argmax. A data-derived constraint: the Ehrlich DMP never makes its banned transitions, so
+            the prior learns them from its samples as an autoregressive model would.
     """
 
     domain: str
@@ -50,11 +55,16 @@ class SequencePriorConfig:
     letter_temperature: float
     latent_mean: tuple[float, ...]
     latent_std: tuple[float, ...]
+    allowed_pairs: tuple[tuple[int, ...], ...] | None = None
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.features if f not in FEATURE_PARTS]
         if unknown or not self.features:
             raise ValueError(f"featuriser parts {unknown or '(none)'}: choose from {', '.join(FEATURE_PARTS)}")
+        if self.allowed_pairs is not None:
+            size = len(self.alphabet)
+            if len(self.allowed_pairs) != size or any(len(row) != size for row in self.allowed_pairs):
+                raise ValueError(f"allowed_pairs must be a {size} x {size} matrix (one row per letter of {self.alphabet})")
 
 
 class SequencePrior(DenoiserCheckpoints, nn.Module):
@@ -120,7 +130,16 @@ class SequencePrior(DenoiserCheckpoints, nn.Module):
     def decode(self, x: torch.Tensor, items_dir: Path | None = None) -> list[str | None]:
         """Standardised latents (B, D) -> sequences of length L (argmax letter per position)."""
         z = x * self.latent_std + self.latent_mean
-        return from_codes(self.autoencoder.generate(z).cpu().numpy(), self.alphabet)
+        if self.config.allowed_pairs is None:
+            codes = self.autoencoder.generate(z)
+        else:
+            codes = constrained_argmax(self.autoencoder.decode_logits(z).log_softmax(-1), self.allowed_pairs)
+        return from_codes(codes.cpu().numpy(), self.alphabet)
+
+    @property
+    def allowed_pairs(self) -> torch.Tensor:
+        """(V, V) bool: which adjacent pairs decode may write."""
+        return torch.tensor(self.config.allowed_pairs, dtype=torch.bool, device=self.latent_mean.device)
 
     @torch.no_grad()
     def encode(self, items: Sequence[str]) -> list[list[float] | None]:
@@ -175,6 +194,7 @@ class SequencePrior(DenoiserCheckpoints, nn.Module):
             letter_temperature=float(p["letter_temperature"]),
             latent_mean=tuple(p["latent_mean"]),
             latent_std=tuple(p["latent_std"]),
+            allowed_pairs=None if p.get("allowed_pairs") is None else tuple(tuple(r) for r in p["allowed_pairs"]),
         )
         known = {"kind", "domain", "prior", "autoencoder", "denoiser", "schedule"}
         prior = cls(
@@ -189,6 +209,28 @@ class SequencePrior(DenoiserCheckpoints, nn.Module):
         prior.denoiser.load_state_dict(_strip(tensors, "denoiser."))
         # frozen: fine-tuning trains a copy of the denoiser (DenoiserCheckpoints), never these weights
         return prior.requires_grad_(False).to(device).eval()
+
+
+def constrained_argmax(log_probs: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+    """Viterbi: the sequence maximising sum_t log_probs[b, t, x_t] with every (x_t, x_t+1) allowed.
+
+    log_probs (B, L, V); allowed (V, V) bool -> codes (B, L) int64. Where the per-position argmax is
+    already allowed this returns exactly it (it is then the unconstrained maximum).
+    """
+    penalty = torch.where(allowed, 0.0, float("-inf")).to(log_probs)  # (V, V): from letter i to letter j
+    score = log_probs[:, 0]  # (B, V) best score of a prefix ending in each letter
+    back = []
+    for t in range(1, log_probs.shape[1]):
+        total = score.unsqueeze(2) + penalty  # (B, V_prev, V_next)
+        score, arg = total.max(dim=1)  # (B, V)
+        score = score + log_probs[:, t]
+        back.append(arg)
+    last = score.argmax(dim=1)  # (B,)
+    codes = [last]
+    for arg in reversed(back):
+        last = arg.gather(1, last.unsqueeze(1)).squeeze(1)
+        codes.append(last)
+    return torch.stack(codes[::-1], dim=1)
 
 
 def _strip(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:

@@ -69,6 +69,12 @@ def sample_quality(prior: SequencePrior, n: int, data_seqs: list[str], main_orac
     seconds = time.monotonic() - t0
     keys = [domain.key(s) for s in seqs]
     train_keys = {domain.key(s) for s in data_seqs}
+    plain = None
+    if prior.config.allowed_pairs is not None:  # what the same samples give without the pair constraint
+        with torch.no_grad():
+            codes = prior.autoencoder.generate(x * prior.latent_std + prior.latent_mean).numpy()
+        plain = value_distribution(main_oracle(from_codes(codes, prior.alphabet)))
+        plain["changed_by_constraint"] = float(np.mean([a != b for a, b in zip(from_codes(codes, prior.alphabet), seqs)]))
     rng = np.random.default_rng(seed)
     data_sub = [data_seqs[i] for i in rng.choice(len(data_seqs), min(n, len(data_seqs)), replace=False)]
     return {
@@ -80,6 +86,7 @@ def sample_quality(prior: SequencePrior, n: int, data_seqs: list[str], main_orac
         "in_training_set": float(np.mean([k in train_keys for k in keys])),
         "samples": value_distribution(main_oracle(seqs)),
         "data": value_distribution(main_oracle(data_sub)),
+        "samples_unconstrained_decode": plain,
         "examples": seqs[:8],
     }
 
@@ -117,6 +124,7 @@ def write_card(prior_dir: Path, command: str, n_samples: int = 10_000, reward: R
                n_test: int = 2000) -> dict:
     """Measure the prior in `prior_dir` and write quality.json and CARD.md next to it (`reward` and
     `n_test` exist so tests can measure with tiny settings; cards use the campaign defaults)."""
+    started = time.monotonic()
     prior = SequencePrior.load(prior_dir)
     work = prior_dir / "work"
     state = json.loads((work / "state.json").read_text()) if (work / "state.json").exists() else {}
@@ -127,9 +135,13 @@ def write_card(prior_dir: Path, command: str, n_samples: int = 10_000, reward: R
     data_seqs = from_codes(dataset.codes[dataset.prior_mask], prior.alphabet)
     quality = sample_quality(prior, n_samples, data_seqs, scorers[specs[0]])
     if domain == "dna":
-        pool = from_codes(all_kmers(8, 4), prior.alphabet)  # labels and test set: random 8-mers
-    else:
-        pool = from_codes(dataset.heldout, prior.alphabet)  # held-out DMP samples
+        kmers = all_kmers(8, 4)  # labels and test set: random 8-mers of the whole landscape
+        pick = np.random.default_rng(2**31 - 1).choice(len(kmers), n_test + max(LABEL_COUNTS), replace=False)
+        pool = from_codes(kmers[pick], prior.alphabet)
+    else:  # fresh DMP samples (a seed the training data did not use)
+        from designer_app.oracles.ehrlich import EhrlichFunction
+
+        pool = EhrlichFunction().sample_feasible(n_test + max(LABEL_COUNTS), np.random.default_rng(2**31 - 1))
     accuracy = reward_accuracy(prior, pool, scorers, n_test=n_test, reward=reward)
     params = {"autoencoder": sum(p.numel() for p in prior.autoencoder.parameters()),
               "denoiser": sum(p.numel() for p in prior.denoiser.parameters())}
@@ -139,6 +151,7 @@ def write_card(prior_dir: Path, command: str, n_samples: int = 10_000, reward: R
         "feature_dim": prior.feature_dim, "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
         "command": command, "wall_minutes": state.get("wall_minutes"), "n_test": n_test,
     }
+    report["card_minutes"] = round((time.monotonic() - started) / 60, 2)
     atomic_write_json(prior_dir / "quality.json", report)
     from designer_app.models.sequence_card import render_card
 

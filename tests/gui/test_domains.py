@@ -200,3 +200,12 @@ def test_a_format_without_a_writer_is_listed_but_disabled(qtbot, tmp_path, monke
     tip = dialog.format.itemData(1, Qt.ItemDataRole.ToolTipRole)
     assert "not available" in tip
 
+
+
+def test_cache_is_bounded_by_memory(qtbot):
+    cache = DepictionCache(domain="dna", max_bytes=3 * 260 * 260 * 4)  # three large pictures
+    items = ["ACGT" * (i + 1) for i in range(5)]
+    for item in items:
+        cache.pixmap(item, 260)
+        qtbot.waitUntil(lambda item=item: cache.attempted(item, 260), timeout=10000)
+    assert [cache.attempted(item, 260) for item in items] == [False, False, True, True, True]  # oldest dropped

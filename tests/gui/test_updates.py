@@ -37,14 +37,17 @@ def test_scheduler_applies_the_latest_request_once_and_heavy_ones_a_tick_apart(q
 def test_a_burst_of_fine_tuning_steps_redraws_the_existing_curves_once(window, qtbot):
     plot = window.training_plot
     curves = dict(plot.curves)
-    items_before = {name: len(p.listDataItems()) for name, p in plot.plots.items()}
+    items_before = {name: len(p.items) for name, p in plot.plots.items()}
     for event in steps(60):
         window.session.engine_event.emit(event)
     assert plot.steps() == 60 and plot.drawn_steps() == 0  # stored at once, drawn later
-    qtbot.waitUntil(lambda: plot.drawn_steps() == 60, timeout=3000)
-    assert window.updates.applied.count("training") == 1
+    qtbot.waitUntil(lambda: not plot.dirty(), timeout=3000)
+    assert plot.drawn_steps() == 60
+    # one redraw per curve, each at a tick of its own
+    assert [window.updates.applied.count(f"training:{name}") for name in plot.NAMES] == [1, 1, 1]
     assert plot.curves == curves  # same items, new data
-    assert {name: len(p.listDataItems()) for name, p in plot.plots.items()} == items_before
+    # the same curves, plus the dashed line that marks where round 1 starts
+    assert {name: len(p.items) - 1 for name, p in plot.plots.items()} == items_before
     assert "step=60" in window.log_panel.toPlainText()  # the log took the burst in one append too
     assert window.updates.applied.count("log") == 1
 
@@ -134,3 +137,58 @@ def test_engine_failure_before_the_first_event_reenables_gc(monkeypatch):
     except RuntimeError:
         pass
     assert gc.isenabled()
+
+
+def test_score_plots_keep_their_items_and_redraw_only_changed_rounds(qtbot):
+    from types import SimpleNamespace
+
+    from designer_app.gui.plots import RegretPlot, RewardDistributionPlot
+    from designer_app.gui.snapshot import Snapshot
+
+    def snap(n_rounds: int) -> Snapshot:
+        rows = tuple(record(i, round=1 + (i - 1) // 8, score=0.1 * (i % 8), score_status="ok", n_replicates=1)
+                     for i in range(1, 8 * n_rounds + 1))
+        rounds = tuple(SimpleNamespace(index=r) for r in range(1, n_rounds + 1))
+        return Snapshot(None, None, rounds, rows, 1.0, "in_progress")
+
+    reward, regret = RewardDistributionPlot(), RegretPlot()
+    qtbot.addWidget(reward)
+    qtbot.addWidget(regret)
+    reward.update_from(snap(1))
+    regret.update_from(snap(1))
+    first_round_items = reward._items[1]
+    curves = (regret.scores, regret.best, regret.regret)
+    n_items = len(regret.best_plot.items), len(reward.plot.getPlotItem().items)
+    reward.update_from(snap(2))
+    regret.update_from(snap(2))
+    assert reward._items[1] is first_round_items and reward.point_count() == 16  # round 1 untouched
+    assert (regret.scores, regret.best, regret.regret) == curves
+    assert len(regret.best.getData()[0]) == 16
+    assert len(regret.best_plot.items) == n_items[0]
+    assert len(reward.plot.getPlotItem().items) == n_items[1] + 2  # one box and one set of dots added
+
+
+def test_table_updates_in_id_order_ask_the_model_nothing(qtbot, monkeypatch):
+    """Sorting by id (the default) and no filter: inserting and changing rows costs no Python call per
+    row, which while the engine runs would each wait for the interpreter lock."""
+    import dataclasses
+
+    from PySide6.QtCore import Qt
+
+    from designer_app.gui.candidates_model import ID, CandidateFilterProxy, CandidateTableModel
+
+    from .test_model_and_window import sample_rows
+
+    model, proxy = CandidateTableModel(), CandidateFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(ID, Qt.SortOrder.AscendingOrder)
+    calls = []
+    original = CandidateTableModel.data
+    monkeypatch.setattr(CandidateTableModel, "data", lambda self, *a: calls.append(a) or original(self, *a))
+    rows = sample_rows(1000)
+    model.set_rows(rows[:872])
+    model.set_rows(rows)  # a round of 128 proposed
+    model.set_rows([dataclasses.replace(r, score=0.5, score_status="ok") if r.id > 872 else r for r in rows])
+    assert proxy.rowCount() == 1000 and calls == []
+    proxy.set_status("scored")  # filtering does ask the model: the counter works
+    assert calls and proxy.rowCount() == sum(1 for r in range(1000) if model.status_of(r) == "scored") > 128

@@ -157,3 +157,35 @@ def test_shipped_sequence_prior_files_are_complete(name):
     tensors = load_tensors(folder / "model.safetensors")
     assert len(tensors) == len(prior.autoencoder.state_dict()) + len(prior.denoiser.state_dict())
     assert len(prior.config.latent_std) == prior.latent_dim
+
+
+def test_constrained_argmax_is_the_best_allowed_sequence():
+    import itertools
+
+    from designer_app.models.sequence_prior import constrained_argmax
+
+    torch.manual_seed(3)
+    log_probs = torch.randn(5, 4, 3).log_softmax(-1)  # 5 sequences of 4 letters over 3 letters
+    allowed = torch.tensor([[1, 0, 1], [1, 1, 0], [0, 1, 1]], dtype=torch.bool)
+    got = constrained_argmax(log_probs, allowed)
+    for b in range(5):
+        best = max((seq for seq in itertools.product(range(3), repeat=4)
+                    if all(allowed[a, c] for a, c in zip(seq, seq[1:]))),
+                   key=lambda seq: sum(float(log_probs[b, t, v]) for t, v in enumerate(seq)))
+        assert tuple(got[b].tolist()) == best
+    everything = torch.ones(3, 3, dtype=torch.bool)
+    assert torch.equal(constrained_argmax(log_probs, everything), log_probs.argmax(-1))
+
+
+def test_prior_with_allowed_pairs_decodes_only_those_pairs(tmp_path):
+    from dataclasses import replace
+
+    prior = SequencePrior.load(build_tiny_sequence_prior(tmp_path / "p"))
+    pairs = tuple(tuple(0 if (a + 1) % 4 == b else 1 for b in range(4)) for a in range(4))  # ban A>C, C>G, G>T, T>A
+    prior.config = replace(prior.config, allowed_pairs=pairs)
+    seqs = prior.decode(torch.randn(64, 6) * 3)
+    assert not any(pair in s for s in seqs for pair in ("AC", "CG", "GT", "TA"))
+    again = SequencePrior.load(prior.save(tmp_path / "q"))
+    assert again.config.allowed_pairs == pairs
+    with pytest.raises(ValueError, match="4 x 4 matrix"):
+        replace(prior.config, allowed_pairs=((1, 1),))

@@ -1,0 +1,56 @@
+"""Settings a prior recommends (campaign_defaults in its config.json) and how prior names resolve."""
+
+import json
+import shutil
+
+import pytest
+
+from conftest import build_tiny_prior
+from designer_app.cli import main
+from designer_app.config import CampaignConfig
+from designer_app.models.priors import resolve_prior, shipped_models_dir
+from designer_app.store import CampaignStore, campaign_dir
+
+
+@pytest.fixture
+def recommending_prior(tmp_path):
+    folder = build_tiny_prior(tmp_path / "rec-prior")
+    config = json.loads((folder / "config.json").read_text())
+    config["campaign_defaults"] = {"alpha": 0.0007, "beta": 2.5, "finetune": {"steps": 7, "batch_size": 6}}
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def stored_config(home, name) -> CampaignConfig:
+    store = CampaignStore.open(campaign_dir(name, home))
+    try:
+        return CampaignConfig.from_json(store.config())
+    finally:
+        store.close()
+
+
+def test_new_campaign_takes_the_priors_recommendations(tmp_path, recommending_prior):
+    assert main(["--home", str(tmp_path), "new", "a", "--oracle", "qed", "--prior", str(recommending_prior)]) == 0
+    cfg = stored_config(tmp_path, "a")
+    assert (cfg.alpha, cfg.beta, cfg.finetune.steps, cfg.finetune.batch_size) == (0.0007, 2.5, 7, 6)
+    # fields the prior does not mention keep the global defaults
+    assert cfg.finetune.lr == CampaignConfig(name="x").finetune.lr
+
+
+def test_what_the_user_says_wins_over_the_recommendation(tmp_path, recommending_prior):
+    args = ["--home", str(tmp_path), "new", "b", "--oracle", "qed", "--prior", str(recommending_prior),
+            "--alpha", "0.01", "--set", "finetune.steps=3"]
+    assert main(args) == 0
+    cfg = stored_config(tmp_path, "b")
+    assert (cfg.alpha, cfg.beta, cfg.finetune.steps, cfg.finetune.batch_size) == (0.01, 2.5, 3, 6)
+
+
+def test_a_folder_in_the_working_directory_does_not_shadow_a_shipped_prior(tmp_path, monkeypatch):
+    name = "molecules-moses"
+    assert (shipped_models_dir() / name / "config.json").exists()
+    decoy = tmp_path / name
+    shutil.copytree(build_tiny_prior(tmp_path / "decoy-src"), decoy)
+    monkeypatch.chdir(tmp_path)
+    assert resolve_prior("", "molecules") == shipped_models_dir() / name
+    assert resolve_prior(name, "molecules") == shipped_models_dir() / name
+    assert resolve_prior(f"./{name}", "molecules") == decoy.resolve()
