@@ -91,6 +91,11 @@ def load_snapshot(folder: str | Path, optimum: float | None | _Unknown = UNKNOWN
     try:
         config = CampaignConfig.from_json(store.config())
         rounds = tuple(store.rounds())
+        if isinstance(optimum, _Unknown):
+            # never build the oracle here: opening a campaign from someone else must not run its code
+            from designer_app.campaigns import known_optimum
+
+            optimum = config.optimum if config.optimum is not None else known_optimum(store, config)
         if previous is None or changed_rounds is None or Path(previous.folder) != Path(folder):
             candidates = tuple(store.candidates())
         else:
@@ -99,22 +104,7 @@ def load_snapshot(folder: str | Path, optimum: float | None | _Unknown = UNKNOWN
             candidates = tuple(sorted(kept + fresh, key=lambda c: c.id))
     finally:
         store.close()
-    if isinstance(optimum, _Unknown):
-        optimum = resolve_optimum(config)
     return Snapshot(Path(folder), config, rounds, candidates, optimum, _state(config, rounds))
-
-
-def resolve_optimum(config: CampaignConfig) -> float | None:
-    """The configured optimum, else the oracle's own; None when neither is known or the oracle cannot
-    be built (a moved oracle file must not keep the campaign from opening)."""
-    if config.optimum is not None:
-        return config.optimum
-    from designer_app.campaigns import make_oracle
-
-    try:
-        return make_oracle(config).optimum
-    except Exception:
-        return None
 
 
 def _state(config: CampaignConfig, rounds: tuple[RoundRecord, ...]) -> str:
