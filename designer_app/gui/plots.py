@@ -274,6 +274,7 @@ class TrainingPlot(QWidget):
         # ever longer lists.
         self._data = np.zeros((len(self.NAMES), 256), dtype=float)
         self._n = 0
+        self._x_end = 0  # last step of the round being fine-tuned
         self._drawn = dict.fromkeys(self.NAMES, 0)  # steps drawn per curve
         self._round: int | None = None
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
@@ -284,6 +285,9 @@ class TrainingPlot(QWidget):
         if event.round != self._round:
             self._round = event.round
             self._pending_marks.append((self._n, event.round))
+            # The step axis reaches the end of this round's fine-tuning at once, so it does not
+            # change (and repaint every axis) again before the next round.
+            self._x_end = max(self._x_end, self._n + event.total_steps - event.step + 1)
         if self._n == self._data.shape[1]:
             self._data = np.concatenate([self._data, np.zeros_like(self._data)], axis=1)
         self._data[:, self._n] = (event.reward, event.kl, event.loss)
@@ -307,7 +311,7 @@ class TrainingPlot(QWidget):
             if (name is None or curve == name) and self._drawn[curve] != n:
                 values = self._data[i, :n]
                 self.curves[curve].setData(values)
-                self.ranges[curve].fit(float(n), *_finite_bounds(values))
+                self.ranges[curve].fit(float(max(n, self._x_end)), *_finite_bounds(values), x_min=0.0)
                 self._drawn[curve] = n
 
     def drawn_steps(self) -> int:
@@ -331,7 +335,7 @@ class TrainingPlot(QWidget):
         self._marks.clear()
         self._pending_marks.clear()
         self._round = None
-        self._n = 0
+        self._n = self._x_end = 0
         self._drawn = dict.fromkeys(self.NAMES, 0)
         for name in self.NAMES:
             self.curves[name].setData([])

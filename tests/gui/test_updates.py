@@ -15,8 +15,8 @@ from .gui_helpers import make_campaign, run_and_wait, wait_snapshot
 from .test_model_and_window import record
 
 
-def steps(n: int, round_index: int = 1, start: int = 1) -> list[ev.FinetuneProgress]:
-    return [ev.FinetuneProgress(round_index, s, n, 1.0 + 0.001 * s, 0.1, -0.5) for s in range(start, start + n)]
+def steps(n: int, round_index: int = 1, start: int = 1, total: int = 60) -> list[ev.FinetuneProgress]:
+    return [ev.FinetuneProgress(round_index, s, total, 1.0 + 0.001 * s, 0.1, -0.5) for s in range(start, start + n)]
 
 
 def test_scheduler_applies_the_latest_request_once_and_heavy_ones_a_tick_apart(qtbot):
@@ -64,8 +64,11 @@ def test_training_range_stays_while_points_fit(qtbot):
         plot.redraw()
     assert {name: keeper.changes for name, keeper in plot.ranges.items()} == changes
     assert plot.drawn_steps() == 9
-    x0, x1 = plot.ranges["reward"].view.viewRange()[0]
-    assert x0 == 0 and x1 >= 9
+    assert plot.ranges["reward"].view.viewRange()[0] == [0, 60]  # the whole round's steps from the start
+    for event in steps(3, round_index=2, total=70):  # round 1 stopped after 9 steps; round 2 has 70
+        plot.add(event)
+    plot.redraw()
+    assert plot.ranges["reward"].view.viewRange()[0] == [0, 79]  # grown once, to the end of round 2
     assert sticky_span(0.0, 1.0, 0.2, 0.8) is None
     assert sticky_span(0.0, 1.0, 0.2, 1.3) is not None  # data left the range: it grows
     assert sticky_span(0.0, 100.0, 0.2, 0.3) is not None  # data in a sliver of it: it shrinks
