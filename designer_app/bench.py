@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from designer_app.config import METHODS, CampaignConfig, ConfigError
+from designer_app.campaigns import merge_settings, prior_campaign_defaults
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ class BenchSpec:
         if not self.seeds:
             raise ConfigError("give at least one seed, e.g. --seeds 3")
 
+    def prior_defaults(self) -> dict:
+        """The settings the prior recommends (config.json `campaign_defaults`), applied under overrides."""
+        return prior_campaign_defaults(self.prior, self.domain)
+
     @property
     def rounds(self) -> int:
         return self.budget // self.batch_size
@@ -79,11 +84,8 @@ class BenchSpec:
             "seed": seed,
             "optimum": self.optimum,
         }
-        for key, value in self.overrides.items():
-            if isinstance(value, dict):
-                data[key] = {**data.get(key, {}), **value}
-            else:
-                data[key] = value
+        # as `designer-app new` does: the prior's recommended settings, then the user's overrides
+        data = merge_settings(merge_settings(data, self.prior_defaults()), self.overrides)
         if method == "non-adaptive" and self.rounds < 2:
             raise ConfigError("non-adaptive needs at least 2 rounds: make --budget at least twice --batch-size")
         return CampaignConfig.from_json(data)
@@ -225,6 +227,8 @@ def _check_same_spec(spec: BenchSpec, out: Path) -> None:
 def spec_json(spec: BenchSpec) -> dict:
     data = asdict(spec)
     data["methods"], data["seeds"] = list(spec.methods), list(spec.seeds)
+    # recorded so that runs made before a prior's recommendations changed are never mixed with later ones
+    data["prior_defaults"] = spec.prior_defaults()
     return data
 
 

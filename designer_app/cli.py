@@ -32,23 +32,20 @@ def _parse_set(values: list[str]) -> dict:
     return out
 
 
+def _default_help(field: str) -> str:
+    return f"default: the prior's recommendation, else {CampaignConfig.__dataclass_fields__[field].default}"
+
+
 def cmd_new(args) -> int:
     data = {
         "name": args.name,
         "domain": args.domain,
         "oracle": args.oracle,
         "prior": args.prior or "",
-        "method": args.method,
-        "rounds": args.rounds,
-        "batch_size": args.batch_size,
-        "seed": args.seed,
-        "optimum": args.optimum,
-        "batch_schedule": args.batch_schedule,
-        "bonus": args.bonus,
-        "anchor": args.anchor,
     }
     explicit = _parse_set(args.set)
-    for name in ("alpha", "beta"):
+    # Options left out are None, so only what the user typed counts as their choice.
+    for name in ("method", "rounds", "batch_size", "seed", "optimum", "batch_schedule", "bonus", "anchor", "alpha", "beta"):
         if getattr(args, name) is not None:
             explicit[name] = getattr(args, name)
     # what the user said wins over what the prior recommends, which wins over the global defaults
@@ -201,6 +198,7 @@ def cmd_pretrain(args) -> int:
         minutes=args.minutes,
         n_train=args.n_train,
         ae_steps=args.ae_steps,
+        smoothing_minutes=args.smoothing_minutes,
         seed=args.seed,
         eval_samples=args.eval_samples,
         card=not args.no_card,
@@ -260,17 +258,17 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--domain", default="molecules")
     new.add_argument("--oracle", required=True, help="qed, sa, mpo:qed+sa, python:FILE.py:FUNC, command:CMD, manual")
     new.add_argument("--prior", default="", help="shipped prior name or folder (default: the domain's prior)")
-    new.add_argument("--method", default="seiko-ucb", choices=list(METHODS))
-    new.add_argument("--rounds", type=int, default=4)
-    new.add_argument("--batch-size", type=int, default=128)
-    new.add_argument("--batch-schedule", default="constant", choices=["constant", "doubling"])
+    new.add_argument("--method", default=None, choices=list(METHODS), help=_default_help("method"))
+    new.add_argument("--rounds", type=int, default=None, help=_default_help("rounds"))
+    new.add_argument("--batch-size", type=int, default=None, help=_default_help("batch_size"))
+    new.add_argument("--batch-schedule", default=None, choices=["constant", "doubling"], help=_default_help("batch_schedule"))
     new.add_argument("--alpha", type=float, default=None,
                      help=f"KL weight (default: the prior's recommendation, else {CampaignConfig.__dataclass_fields__['alpha'].default})")
     new.add_argument("--beta", type=float, default=None,
                      help=f"UCB bonus weight (default: the prior's recommendation, else {CampaignConfig.__dataclass_fields__['beta'].default})")
-    new.add_argument("--bonus", default="gram", choices=["gram", "ensemble-std"])
-    new.add_argument("--anchor", default="previous", choices=["previous", "prior"])
-    new.add_argument("--seed", type=int, default=0)
+    new.add_argument("--bonus", default=None, choices=["gram", "ensemble-std"], help=_default_help("bonus"))
+    new.add_argument("--anchor", default=None, choices=["previous", "prior"], help=_default_help("anchor"))
+    new.add_argument("--seed", type=int, default=None, help=_default_help("seed"))
     new.add_argument("--optimum", type=float, default=None)
     new.add_argument("--set", action="append", metavar="KEY=VALUE", help="any config field, e.g. finetune.steps=20")
     new.set_defaults(func=cmd_new)
@@ -343,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--minutes", type=float, default=72.0, help="total training budget")
     pt.add_argument("--n-train", type=int, default=None, help="training examples (default: the domain's)")
     pt.add_argument("--ae-steps", type=int, default=None, help="autoencoder step budget (ends the phase early)")
+    pt.add_argument("--smoothing-minutes", type=float, default=None,
+                    help="molecules: decoder-smoothing budget on top of --minutes (default: a quarter of it; 0 skips)")
     pt.add_argument("--seed", type=int, default=0)
     pt.add_argument("--eval-samples", type=int, default=10_000)
     pt.add_argument("--no-card", action="store_true")

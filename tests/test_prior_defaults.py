@@ -54,3 +54,38 @@ def test_a_folder_in_the_working_directory_does_not_shadow_a_shipped_prior(tmp_p
     assert resolve_prior("", "molecules") == shipped_models_dir() / name
     assert resolve_prior(name, "molecules") == shipped_models_dir() / name
     assert resolve_prior(f"./{name}", "molecules") == decoy.resolve()
+
+
+def test_bench_runs_the_campaign_new_would_make(recommending_prior):
+    """A benchmark row must describe what a user's `designer-app new` gives: the prior's recommendations
+    apply under the bench's own --set overrides, and they are recorded with the runs."""
+    from designer_app.bench import BenchSpec, spec_json
+
+    spec = BenchSpec(domain="molecules", oracle="qed", methods=("seiko-ucb",), budget=8, batch_size=4,
+                     seeds=(0,), prior=str(recommending_prior), overrides={"finetune": {"steps": 3}})
+    cfg = spec.config("seiko-ucb", 0)
+    assert (cfg.alpha, cfg.beta, cfg.finetune.steps, cfg.finetune.batch_size) == (0.0007, 2.5, 3, 6)
+    assert spec_json(spec)["prior_defaults"]["finetune"] == {"steps": 7, "batch_size": 6}
+
+
+@pytest.mark.parametrize("prior, domain", [("dna-8mer", "dna"), ("protein-ehrlich", "protein")])
+def test_shipped_sequence_priors_recommend_the_weaker_kl(prior, domain):
+    from designer_app.campaigns import prior_campaign_defaults
+    from designer_app.models.pretrain_sequences import CAMPAIGN_DEFAULTS
+
+    # the shipped files carry what the trainer writes, so retraining reproduces them
+    assert prior_campaign_defaults(prior, domain) == CAMPAIGN_DEFAULTS == {"alpha": 0.001}
+
+
+def test_any_option_the_user_types_wins_even_when_it_equals_the_global_default(tmp_path, recommending_prior):
+    config = json.loads((recommending_prior / "config.json").read_text())
+    config["campaign_defaults"].update(rounds=3, batch_size=16, method="seiko-ts")
+    (recommending_prior / "config.json").write_text(json.dumps(config))
+    base = ["--home", str(tmp_path), "new"]
+    assert main([*base, "told", "--oracle", "qed", "--prior", str(recommending_prior),
+                 "--rounds", "4", "--batch-size", "128", "--method", "seiko-ucb"]) == 0
+    told = stored_config(tmp_path, "told")
+    assert (told.rounds, told.batch_size, told.method) == (4, 128, "seiko-ucb")
+    assert main([*base, "untold", "--oracle", "qed", "--prior", str(recommending_prior)]) == 0
+    untold = stored_config(tmp_path, "untold")
+    assert (untold.rounds, untold.batch_size, untold.method, untold.seed) == (3, 16, "seiko-ts", 0)

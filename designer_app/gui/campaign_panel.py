@@ -2,6 +2,10 @@
 
 Events update the progress tracker at once (plain arithmetic) but the widgets only at the next tick of
 the window's update timer (updates.py), with the latest progress.
+
+While a round awaits lab scores, Continue keeps the all-or-nothing rule (the round waits for every
+score) and "Continue with the scored ones" runs the engine once with `allow_partial`, as the CLI's
+`run --allow-partial`: labs often return a plate in parts, and the campaign should not idle meanwhile.
 """
 
 from __future__ import annotations
@@ -49,8 +53,18 @@ def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
     return f"<table>{cells}</table>"
 
 
+PARTIAL_TEXT = "Continue with the scored ones"
+PARTIAL_TIP = (
+    "Go on now with the candidates of the waiting round that have a score (or a failed measurement): "
+    "fit the reward model on them, fine-tune and start the next round.\n"
+    "The unscored candidates stay pending; their scores count when they arrive (type, paste or import "
+    "them any time).\nNeeds at least one score in the round. Continue instead waits for all of them."
+)
+
+
 class CampaignPanel(QWidget):
-    """Summary, Start/Continue, Pause/Resume, Stop, Run one round, and the progress bar."""
+    """Summary, Start/Continue, Continue with the scored ones, Pause/Resume, Stop, Run one round, and
+    the progress bar."""
 
     def __init__(self, session: CampaignSession, updates: UpdateScheduler | None = None,
                  parent: QWidget | None = None) -> None:
@@ -67,6 +81,8 @@ class CampaignPanel(QWidget):
         self.start_button.setToolTip("Run until the budget is spent or lab scores are needed")
         self.stop_button.setToolTip("Stop at the next safe point (within a second); Start resumes")
         self.step_button.setToolTip("Finish the current round, or run one new round")
+        self.partial_button = QPushButton(PARTIAL_TEXT)
+        self.partial_button.setToolTip(PARTIAL_TIP)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
@@ -77,6 +93,7 @@ class CampaignPanel(QWidget):
         buttons.addWidget(self.pause_button, 0, 1)
         buttons.addWidget(self.stop_button, 1, 0)
         buttons.addWidget(self.step_button, 1, 1)
+        buttons.addWidget(self.partial_button, 2, 0, 1, 2)
         status = QHBoxLayout()
         status.addWidget(self.phase, 1)
         status.addWidget(self.eta)
@@ -90,6 +107,7 @@ class CampaignPanel(QWidget):
         self.pause_button.clicked.connect(self._toggle_pause)
         self.stop_button.clicked.connect(self._stop)
         self.step_button.clicked.connect(self.run_one_round)
+        self.partial_button.clicked.connect(self.continue_partial)
         session.opened.connect(lambda cfg: self._show_summary())
         session.closed.connect(self._on_closed)
         session.snapshot_ready.connect(self._on_snapshot)
@@ -103,6 +121,15 @@ class CampaignPanel(QWidget):
         """Start (or continue) the campaign until it finishes or needs lab scores."""
         self._begin(None)
         self.session.start()
+
+    def continue_partial(self) -> None:
+        """Go on past the awaiting round with the scores that are in (`allow_partial`, this run only);
+        the run then goes on like Continue, until the next round needs lab scores."""
+        snap = self.session.snapshot
+        if snap is None or snap.scored_in_awaiting() == 0:
+            return  # the engine would only wait again; the button is disabled in this state anyway
+        self._begin(None)
+        self.session.start(allow_partial=True)
 
     def run_one_round(self) -> None:
         """Finish the unfinished round, or run one new round."""
@@ -150,6 +177,8 @@ class CampaignPanel(QWidget):
         self.stop_button.setEnabled(running)
         awaiting = snap is not None and snap.state == "awaiting_scores"
         self.start_button.setText("Continue" if awaiting or (snap is not None and snap.rounds) else "Start")
+        self.partial_button.setVisible(awaiting)
+        self.partial_button.setEnabled(is_open and not running and awaiting and snap.scored_in_awaiting() > 0)
         if not running:
             self.pause_button.setText("Pause")
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer_app.editing import EditError, ScoreEdit, parse_score_text
+from designer_app.gui.campaign_panel import PARTIAL_TEXT, PARTIAL_TIP
 from designer_app.gui.candidates_model import (
     COLUMNS,
     DEPICTION,
@@ -55,19 +56,28 @@ class LabBanner(QFrame):
         self.label.setWordWrap(True)
         self.import_button = QPushButton("Import scores…")
         self.continue_button = QPushButton("Continue")
-        self.continue_button.setToolTip("Run the campaign on with the scores entered so far")
+        self.continue_button.setToolTip("Run the campaign on once every score of the round is in")
+        # The same action as the Campaign panel's button (PARTIAL_TIP says what it does), here too
+        # because this banner is where the lab user is when part of a plate comes back.
+        self.partial_button = QPushButton(PARTIAL_TEXT)
+        self.partial_button.setToolTip(PARTIAL_TIP)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.import_button)
+        layout.addWidget(self.partial_button)
         layout.addWidget(self.continue_button)
         self.hide()
 
-    def show_waiting(self, round_index: int, n_waiting: int, n_total: int) -> None:
+    def show_waiting(self, round_index: int, n_waiting: int, n_total: int, n_scored: int = 0) -> None:
+        """`n_scored`: candidates of the round with a final measurement (enables the partial button)."""
         if n_waiting:
             text = (f"<b>Round {round_index} awaits lab scores: {n_waiting} of {n_total} still to enter.</b> "
-                    "Type them in the Score column, paste a column (Ctrl+V), or import a file; then Continue.")
+                    "Type them in the Score column, paste a column (Ctrl+V), or import a file; then Continue"
+                    " — or go on now with the scored ones; the rest count when they arrive.")
         else:
             text = f"<b>All scores of round {round_index} are in.</b> Press Continue to fit and fine-tune."
         self.label.setText(text)
+        self.partial_button.setVisible(n_waiting > 0)  # with every score in, Continue does the same
+        self.partial_button.setEnabled(n_scored > 0)
         self.show()
 
 
@@ -78,11 +88,13 @@ class CandidatesPanel(QWidget):
         notice(str): a short message for the status bar (e.g. why a typed value was refused).
         import_requested(): the banner's Import button.
         continue_requested(): the banner's Continue button.
+        partial_continue_requested(): the banner's "Continue with the scored ones" button.
     """
 
     notice = Signal(str)
     import_requested = Signal()
     continue_requested = Signal()
+    partial_continue_requested = Signal()
 
     def __init__(self, session: CampaignSession, undo_stack: QUndoStack, depictions: DepictionCache,
                  updates: UpdateScheduler | None = None, parent: QWidget | None = None) -> None:
@@ -97,6 +109,7 @@ class CandidatesPanel(QWidget):
         self.banner = LabBanner()
         self.banner.import_button.clicked.connect(self.import_requested)
         self.banner.continue_button.clicked.connect(self.continue_requested)
+        self.banner.partial_button.clicked.connect(self.partial_continue_requested)
         self.round_filter = QComboBox()
         self.round_filter.addItem("All rounds", None)
         self.status_filter = QComboBox()
@@ -185,7 +198,7 @@ class CandidatesPanel(QWidget):
         awaiting = snap.awaiting_round
         if awaiting is not None and not self.session.is_running:
             total = sum(1 for c in snap.candidates if c.round == awaiting.index and c.feasible and c.duplicate_of is None)
-            self.banner.show_waiting(awaiting.index, len(snap.waiting()), total)
+            self.banner.show_waiting(awaiting.index, len(snap.waiting()), total, snap.scored_in_awaiting())
         else:
             self.banner.hide()
         self._refresh_detail(only_if_changed=True)

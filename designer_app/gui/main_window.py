@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.candidates_panel.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.candidates_panel.import_requested.connect(self.import_scores)
         self.candidates_panel.continue_requested.connect(self.campaign_panel.start_run)
+        self.candidates_panel.partial_continue_requested.connect(self.campaign_panel.continue_partial)
 
     # ---- layout persistence ------------------------------------------------------------------
     def _restore_layout(self) -> None:

@@ -63,8 +63,9 @@ def engine_torch_threads() -> int | None:
     return max(1, cores - 1)
 
 
-def engine_events(name: str, home, max_rounds: int | None, should_stop):
-    """`campaigns.run` as the worker thread runs it for the window (see the module docstring)."""
+def engine_events(name: str, home, max_rounds: int | None, should_stop, allow_partial: bool = False):
+    """`campaigns.run` as the worker thread runs it for the window (see the module docstring).
+    `allow_partial` lets a round awaiting lab scores go on once some are in (see core.loop.Campaign)."""
     global _engine_loaded
     loading = not _engine_loaded and gc.isenabled()
     if loading:
@@ -80,7 +81,7 @@ def engine_events(name: str, home, max_rounds: int | None, should_stop):
 
     limit_torch()
     try:
-        for event in campaigns.run(name, home, max_rounds, should_stop):
+        for event in campaigns.run(name, home, max_rounds, should_stop, allow_partial=allow_partial):
             # The first event comes once the model is loaded, before any sampling (or after the first
             # fine-tuning step of a resumed round).
             if loading:
@@ -201,15 +202,21 @@ class CampaignSession(QObject):
         return True
 
     # ---- engine ------------------------------------------------------------------------------
-    def start(self, max_rounds: int | None = None) -> None:
+    def start(self, max_rounds: int | None = None, allow_partial: bool = False) -> None:
         """Run the engine: until the budget is spent or scores are awaited, or at most `max_rounds`
-        new rounds. An unfinished round (e.g. one awaiting scores) is always finished first."""
+        new rounds. An unfinished round (e.g. one awaiting scores) is always finished first.
+
+        `allow_partial` holds for this run only: a round awaiting lab scores goes on (fit, fine-tune,
+        next round) once one of its candidates has a final measurement; the unscored ones stay pending
+        and count when they arrive. Left False, a round waits for all its scores, as the CLI's `run`
+        does without --allow-partial; a later plain run is never partial because an earlier one was."""
         if not self.is_open or self.is_running:
             return
         self._stop.clear()
         self._paused = False
         worker = create_worker(
-            engine_events, self.name, self.home, max_rounds, self._stop.is_set, _start_thread=False, _ignore_errors=True
+            engine_events, self.name, self.home, max_rounds, self._stop.is_set, allow_partial,
+            _start_thread=False, _ignore_errors=True,
         )
         worker.yielded.connect(self._on_event)
         worker.errored.connect(self._on_engine_error)

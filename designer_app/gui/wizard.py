@@ -4,6 +4,8 @@ Each page validates with the engine's own checks (resolve_prior, parse_oracle, C
 Next is pressed and shows the message inline, so nothing runs before the configuration is sound. The
 last page creates the campaign (campaigns.create) and the window opens it. Domains, the priors of the
 chosen domain and its oracles come from the engine's registries (catalog.py), never from a list here.
+The chosen prior's recommended settings apply as `designer-app new` applies them (recommended.py), so
+the wizard and the CLI create the same campaign from the same inputs.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from PySide6.QtWidgets import (
 from designer_app import campaigns
 from designer_app.config import METHODS, SCHEDULES, CampaignConfig, ConfigError
 from designer_app.gui import catalog
+from designer_app.gui.recommended import RecommendedFields, describe, recommended_for
 from designer_app.store import campaign_dir
 
 
@@ -63,12 +66,11 @@ def parse_overrides(text: str) -> dict:
     return out
 
 
-def build_config(values: dict, overrides: dict) -> CampaignConfig:
-    """CampaignConfig from the wizard's fields plus advanced overrides; ConfigError says what is wrong."""
-    data = {**values, **{k: v for k, v in overrides.items() if k not in ("reward", "finetune")}}
-    for section in ("reward", "finetune"):
-        if section in overrides:
-            data[section] = overrides[section]
+def build_config(values: dict, overrides: dict, recommended: dict | None = None) -> CampaignConfig:
+    """CampaignConfig from the prior's recommended settings, the wizard's fields over them, and the
+    advanced overrides over both (sections such as finetune merge key by key, as in the CLI's `new`);
+    ConfigError says what is wrong."""
+    data = campaigns.merge_settings(campaigns.merge_settings(recommended or {}, values), overrides)
     try:
         return CampaignConfig.from_json(data)
     except ConfigError:
@@ -130,6 +132,9 @@ class PriorPage(QWizardPage):
         self.folder_edit = QLineEdit()
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
+        self.recommendation = QLabel()
+        self.recommendation.setObjectName("priorRecommendation")
+        self.recommendation.setWordWrap(True)
         self.error = _error_label()
         row = QHBoxLayout()
         row.addWidget(self.folder_edit, 1)
@@ -139,9 +144,18 @@ class PriorPage(QWizardPage):
         layout.addWidget(self.list)
         layout.addWidget(self.folder)
         layout.addLayout(row)
+        layout.addWidget(self.recommendation)
         layout.addWidget(self.error)
         self.folder_edit.textEdited.connect(lambda _: self.folder.setChecked(True))
         self.list.itemClicked.connect(lambda _: self.shipped.setChecked(True))
+        self.list.currentRowChanged.connect(lambda _: self._show_recommendation())
+        self.folder.toggled.connect(lambda _: self._show_recommendation())
+        self.folder_edit.textChanged.connect(lambda _: self._show_recommendation())
+
+    def _show_recommendation(self) -> None:
+        """Say at once what the selected prior recommends (the method page fills it in)."""
+        text = describe(recommended_for(self.spec(), self.wiz.domain_page.domain()))
+        self.recommendation.setText(f"This prior recommends: {text} (filled in on the method page)." if text else "")
 
     def initializePage(self) -> None:
         self.list.clear()
@@ -162,6 +176,7 @@ class PriorPage(QWizardPage):
             self.folder.setChecked(True)
         if self.folder_edit.text():
             self.folder.setChecked(True)
+        self._show_recommendation()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a prior folder")
@@ -185,7 +200,7 @@ class PriorPage(QWizardPage):
             return False
         try:
             resolve_prior(spec, self.wiz.domain_page.domain())
-        except (FileNotFoundError, OSError, ValueError) as exc:
+        except (OSError, RuntimeError, ValueError) as exc:  # RuntimeError: "~nosuchuser/..."
             self.error.setText(str(exc))
             return False
         self.error.clear()
@@ -338,8 +353,20 @@ class MethodPage(QWizardPage):
         self.advanced.setPlaceholderText("Advanced settings, one per line, e.g.\nfinetune.steps=20\nreward.n_heads=3")
         self.advanced.setMaximumHeight(90)
         self.budget = QLabel()
+        self.note = QLabel()
+        self.note.setObjectName("recommendedNote")
+        self.note.setWordWrap(True)
+        self.note.setVisible(False)
         self.error = _error_label()
+        self._recommended: dict = {}
+        self._source = ""
+        # The fields a prior's recommendation may fill in (recommended.py); keys are config fields.
+        fields = {"method": self.method, "rounds": self.rounds, "batch_size": self.batch_size,
+                  "batch_schedule": self.schedule, "alpha": self.alpha, "beta": self.beta, "seed": self.seed}
+        self.recommended_fields = RecommendedFields(
+            fields, {key: getattr(defaults, key) for key in fields}, on_edit=self._show_note)
         form = QFormLayout(self)
+        form.addRow(self.note)
         form.addRow("Method:", self.method)
         form.addRow("", self.method_text)
         form.addRow("Rounds:", self.rounds)
@@ -375,16 +402,29 @@ class MethodPage(QWizardPage):
         spin.setValue(value)
         return spin
 
+    def initializePage(self) -> None:
+        """Entered with Next: apply the (possibly changed) prior's recommendations to untouched fields."""
+        self._recommended, self._source = self.wiz.recommended(), self.wiz.prior_label()
+        self.recommended_fields.prefill(self._recommended, self._source)
+        self._show_note()
+
+    def _show_note(self) -> None:
+        text = describe(self._recommended)
+        if text:
+            text = f"Recommended by the prior {self._source}: {text}."
+            kept = self.recommended_fields.kept(self._recommended)
+            if kept:
+                text += f" Your {', '.join(kept)} {'is' if len(kept) == 1 else 'are'} kept."
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    def settings(self, recommended: dict) -> dict:
+        """The fields' values for the configuration (see RecommendedFields.values)."""
+        return self.recommended_fields.values(recommended)
+
     def values(self) -> dict:
-        return {
-            "method": self.method.currentText(),
-            "rounds": self.rounds.value(),
-            "batch_size": self.batch_size.value(),
-            "batch_schedule": self.schedule.currentText(),
-            "alpha": self.alpha.value(),
-            "beta": self.beta.value(),
-            "seed": self.seed.value(),
-        }
+        """What the fields show (the budget line); the configuration takes `settings`."""
+        return self.recommended_fields.shown()
 
     def _show_budget(self, *args) -> None:
         try:
@@ -462,14 +502,31 @@ class NewCampaignWizard(QWizard):
             self.addPage(page)
         self.resize(720, 560)
 
+    def recommended(self) -> dict:
+        """The chosen prior's recommended settings ({} when none or not found)."""
+        return recommended_for(self.prior_page.spec(), self.domain_page.domain())
+
+    def prior_label(self) -> str:
+        """The chosen prior as the note names it: a shipped name, or a folder's name."""
+        from designer_app.models.priors import resolve_prior
+
+        spec = self.prior_page.spec()
+        try:
+            return resolve_prior(spec, self.domain_page.domain()).name
+        except (OSError, RuntimeError, ValueError):
+            return spec or "(default)"
+
     def config_for(self, name: str) -> CampaignConfig:
+        """The configuration the wizard's inputs describe, built as `designer-app new` builds it: the
+        prior's recommendations under the fields the user changed and the advanced lines."""
         optimum = self.oracle_page.optimum_value() if self.oracle_page.optimum.text().strip() else None
+        recommended = self.recommended()
         values = {
             "name": name,
             "domain": self.domain_page.domain(),
             "prior": self.prior_page.spec(),
             "oracle": self.oracle_page.spec(),
             "optimum": optimum,
-            **self.method_page.values(),
+            **self.method_page.settings(recommended),
         }
-        return build_config(values, parse_overrides(self.method_page.advanced.toPlainText()))
+        return build_config(values, parse_overrides(self.method_page.advanced.toPlainText()), recommended)

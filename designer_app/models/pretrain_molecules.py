@@ -3,7 +3,8 @@
 Phases (each resumable from `<out>/work/`, checkpointed every few minutes):
 1. data        MOSES SMILES -> SELFIES ids + RDKit descriptors, cached to work/data.npz.
 2. autoencoder SELFIES VAE with auxiliary property heads (models/autoencoder.py).
-3. diffusion   latent denoiser on the autoencoder's posterior samples (models/latent_prior.py).
+3. diffusion   latent denoiser on the autoencoder's posterior means (models/latent_denoiser.py).
+3b. smoothing  the decoder learns to read latents a little off the manifold (models/decoder_smoothing.py).
 4. export      config.json + model.safetensors into <out>/ (the prior folder a campaign loads).
 The quality report for CARD.md is `designer_app.models.prior_quality`.
 """
@@ -57,6 +58,10 @@ class MoleculePretrainConfig:
         diffusion_target: what the diffusion model learns: "mean" (posterior means: a sharp manifold whose
             samples decode to typical molecules) or "sample" (posterior samples mu + sd * eps; measured
             worse: mean QED 0.62 of decoded samples vs 0.80 held-out, barely above a Gaussian fit).
+        decoder_smoothing_minutes: wall-clock budget of decoder smoothing (0 = skip the phase).
+        decoder_noise: largest extra latent noise the smoothed decoder is trained on, in units of the
+            latents' per-dimension spread (each example draws its scale uniformly up to it).
+        decoder_smoothing_lr: Adam learning rate of decoder smoothing (cosine-decayed over its budget).
         denoiser_hidden: width of the latent denoiser's residual blocks.
         denoiser_blocks: number of residual blocks.
         seed: shuffling and initialisation seed.
@@ -78,6 +83,9 @@ class MoleculePretrainConfig:
     calibration_pairs: int = 30_000
     calibration_steps: int = 3000
     diffusion_target: str = "mean"
+    decoder_smoothing_minutes: float = 0.0
+    decoder_noise: float = 0.5
+    decoder_smoothing_lr: float = 3e-4
     denoiser_hidden: int = 384
     denoiser_blocks: int = 3
     seed: int = 0
@@ -221,10 +229,14 @@ def _checkpoint_ae(model, opt, work: Path, step: int, elapsed: float, epoch: int
     _save_state(work, state)
 
 
-def load_autoencoder(work: Path, device) -> SelfiesAutoencoder:
+def load_autoencoder(work: Path, device, smoothed: bool = False) -> SelfiesAutoencoder:
+    """The trained autoencoder; with `smoothed`, its decoder-smoothed version when that phase ran."""
+    from designer_app.models.decoder_smoothing import SMOOTHED
+
     state = _state(work)
     model = SelfiesAutoencoder(AutoencoderConfig(**state["ae_config"])).to(device)
-    load_weights(model, work / "ae.safetensors", device)
+    path = work / SMOOTHED if smoothed and (work / SMOOTHED).exists() else work / "ae.safetensors"
+    load_weights(model, path, device)
     return model.eval()
 
 
@@ -323,7 +335,7 @@ def export_prior(work: Path, out: Path, vocab: Vocab, cfg: MoleculePretrainConfi
     from designer_app.models.molecule_prior import LatentStats, MoleculePrior
 
     state = _state(work)
-    ae = load_autoencoder(work, "cpu")
+    ae = load_autoencoder(work, "cpu", smoothed=True)
     den = LatentDenoiser(DenoiserConfig(**state["dm_config"]))
     load_weights(den, work / "denoiser_ema.safetensors")
     mean, std = property_stats(props)
@@ -343,6 +355,8 @@ def export_prior(work: Path, out: Path, vocab: Vocab, cfg: MoleculePretrainConfi
                 "diffusion_steps": state.get("dm_step"),
                 "diffusion_minutes": round(state.get("dm_seconds", 0) / 60, 1),
                 "heldout_exact_reconstruction": state.get("ae_heldout_exact_reconstruction"),
+                "decoder_smoothing_steps": state.get("smooth_step", 0),
+                "decoder_smoothing_minutes": round(state.get("smooth_seconds", 0) / 60, 1),
             },
         },
     )
@@ -368,11 +382,24 @@ def run(data_file: Path, out: Path, cfg: MoleculePretrainConfig, should_stop=lam
         yield from train_diffusion(dataset, work, cfg, should_stop)
     if should_stop():
         return
+    if _state(work).get("smooth_seconds", 0.0) < cfg.decoder_smoothing_minutes * 60:
+        from designer_app.models.decoder_smoothing import smooth_decoder
+
+        yield from smooth_decoder(dataset, work, cfg, (_state, _save_state), should_stop)
+        if should_stop():
+            return
+    state = _state(work)
+    if "featuriser" in state and state["featuriser"].get("decoder_smoothing_steps", 0) != state.get("smooth_step", 0):
+        # the calibration pairs were decoded by another decoder: calibrate again
+        state.pop("featuriser")
+        _save_state(work, state)
+        (work / "ae_calibrated.safetensors").unlink(missing_ok=True)
     export_prior(work, out, vocab, cfg, dataset.props)
     yield {"phase": "export", "out": str(out)}
     if "featuriser" not in _state(work):
         prior = MoleculePrior.load(out)
         report = calibrate_featuriser(prior, dataset, cfg, cfg.calibration_pairs, cfg.calibration_steps)
+        report["decoder_smoothing_steps"] = _state(work).get("smooth_step", 0)
         # keep the calibrated head only if it predicts decoded molecules better on held-out pairs
         if report["qed_spearman_after"] > report["qed_spearman_before"]:
             prior.extra.setdefault("training", {})["featuriser_calibration"] = report
@@ -391,7 +418,8 @@ def run(data_file: Path, out: Path, cfg: MoleculePretrainConfig, should_stop=lam
 
 def pretrain(request) -> Iterator[dict]:
     """`designer-app pretrain molecules`: models.pretrain_request.PretrainRequest -> progress dicts.
-    Five sixths of the budget go to the autoencoder, the rest to the latent diffusion model."""
+    Five sixths of the budget go to the autoencoder, the rest to the latent diffusion model; decoder
+    smoothing runs on top of that (`request.smoothing_minutes`, default a quarter of the budget)."""
     from dataclasses import replace
 
     from designer_app.models.prior_quality import write_card
@@ -399,7 +427,9 @@ def pretrain(request) -> Iterator[dict]:
     if request.data is None:
         raise ValueError("pretrain molecules needs --data: the molsets wheel (pip download --no-deps molsets==0.3.1) "
                          "or a CSV/.csv.gz of SMILES")
-    cfg = MoleculePretrainConfig(ae_minutes=request.minutes * 5 / 6, diffusion_minutes=request.minutes / 6, seed=request.seed)
+    smoothing = request.minutes / 4 if request.smoothing_minutes is None else request.smoothing_minutes
+    cfg = MoleculePretrainConfig(ae_minutes=request.minutes * 5 / 6, diffusion_minutes=request.minutes / 6,
+                                 decoder_smoothing_minutes=smoothing, seed=request.seed)
     if request.n_train is not None:
         cfg = replace(cfg, n_train=request.n_train)
     if request.ae_steps is not None:

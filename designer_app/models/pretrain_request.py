@@ -31,6 +31,8 @@ class PretrainRequest:
         minutes: total wall-clock training budget.
         n_train: training examples to use; None = the trainer's default.
         ae_steps: autoencoder step budget (ends that phase early); None = the trainer's default.
+        smoothing_minutes: molecules only: wall-clock budget of the decoder-smoothing phase, on top of
+            `minutes` (models/decoder_smoothing.py); None = the trainer's default, 0 = skip it.
         seed: seeds data splits and initialisation.
         eval_samples: samples drawn to measure the card's quality numbers.
         card: write CARD.md and quality.json at the end.
@@ -43,6 +45,7 @@ class PretrainRequest:
     minutes: float = 30.0
     n_train: int | None = None
     ae_steps: int | None = None
+    smoothing_minutes: float | None = None
     seed: int = 0
     eval_samples: int = 10_000
     card: bool = True

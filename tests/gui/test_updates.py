@@ -129,7 +129,7 @@ def test_torch_threads_leave_a_core_to_the_gui(monkeypatch):
 def test_engine_failure_before_the_first_event_reenables_gc(monkeypatch):
     monkeypatch.setattr(session_module, "_engine_loaded", False)
 
-    def failing_run(*args):
+    def failing_run(*args, **kwargs):  # the signature of campaigns.run (allow_partial is a keyword)
         raise RuntimeError("prior missing")
         yield  # pragma: no cover - makes this a generator
 

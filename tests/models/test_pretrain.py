@@ -36,3 +36,34 @@ def test_autoencoder_learning_rate_schedule():
     assert ae_learning_rate(1e-3, 0.0) == ae_learning_rate(1e-3, 0.59) == 1e-3
     assert ae_learning_rate(1e-3, 1.0) == 1e-4
     assert 1e-4 < ae_learning_rate(1e-3, 0.8) < 1e-3
+
+
+def test_decoder_smoothing_trains_only_the_decoder_and_recalibrates(tmp_path):
+    from dataclasses import replace
+
+    from safetensors.torch import load_file
+
+    data = tmp_path / "smiles.csv"
+    data.write_text("SMILES\n" + "\n".join(SMILES * 3) + "\n")
+    cfg = pm.MoleculePretrainConfig(
+        n_train=60, n_with_props=40, max_len=24, batch_size=16, ae_minutes=5, ae_steps=4, diffusion_minutes=0.02,
+        encoder_hidden=8, decoder_hidden=16, latent_dim=8, denoiser_hidden=16, denoiser_blocks=1,
+        calibration_pairs=40, calibration_steps=3,
+    )
+    out = tmp_path / "prior"
+    list(pm.run(data, out, cfg))  # an existing prior, calibrated with the unsmoothed decoder
+    smoothing = replace(cfg, decoder_smoothing_minutes=0.01, checkpoint_minutes=0.001)
+    phases = [p["phase"] for p in pm.run(data, out, smoothing)]
+    assert "decoder-smoothing" in phases and "featuriser" in phases  # calibrated again on the new decoder
+    assert "autoencoder" not in phases and "diffusion" not in phases
+    work = out / "work"
+    state = json.loads((work / "state.json").read_text())
+    assert state["smooth_step"] > 0 and state["featuriser"]["decoder_smoothing_steps"] == state["smooth_step"]
+    before, after = load_file(work / "ae.safetensors"), MoleculePrior.load(out).autoencoder.state_dict()
+    for name, tensor in before.items():
+        same = torch.equal(tensor, after[name])
+        if name.startswith(("embed", "encoder", "to_stats")):
+            assert same, f"{name} changed: the latent space must stay as the diffusion model learned it"
+    assert not all(torch.equal(before[n], after[n]) for n in before if n.startswith("decoder."))
+    # resumed with the budget spent: nothing trains again
+    assert [p["phase"] for p in pm.run(data, out, smoothing)] == ["data", "export"]
