@@ -171,6 +171,7 @@ Training is resumable: rerunning the command continues from `<out>/work/` (the `
 |---|---|---|---|
 | autoencoder | {r['parameters']['autoencoder']:,} | {t.get('autoencoder_steps')} | {t.get('autoencoder_minutes')} min |
 | latent denoiser | {r['parameters']['denoiser']:,} | {t.get('diffusion_steps')} | {t.get('diffusion_minutes')} min |
+| decoder smoothing (decoder only, `models/decoder_smoothing.py`) | — | {t.get('decoder_smoothing_steps', 0)} | {t.get('decoder_smoothing_minutes', 0)} min |
 
 Machine: {r['machine']} (CPU only). Held-out exact SELFIES reconstruction (greedy decode of the posterior mean):
 {(r['heldout_reconstruction'] or 0):.3f}. Featuriser calibration (Spearman of predicted vs decoded-molecule QED on
