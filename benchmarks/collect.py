@@ -19,7 +19,7 @@ from designer_app.bench_report import markdown_table, run_metrics, summarise
 def task_section(folder: Path, docs_root: Path) -> str:
     data = json.loads((folder / "results.json").read_text())
     spec_data = data["spec"]
-    spec = BenchSpec(**{**spec_data, "methods": tuple(spec_data["methods"]), "seeds": tuple(spec_data["seeds"])})
+    spec = BenchSpec.from_json(spec_data)
     runs = [RunResult.from_json(r) for r in data["runs"]]
     rows = summarise(runs, spec.methods, spec.k)
     wall = sum(r.wall_seconds for r in runs) / 60

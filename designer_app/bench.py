@@ -63,6 +63,12 @@ class BenchSpec:
         if not self.seeds:
             raise ConfigError("give at least one seed, e.g. --seeds 3")
 
+    @classmethod
+    def from_json(cls, data: dict) -> "BenchSpec":
+        """The specification as results.json/spec.json store it (see spec_json)."""
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**{**fields, "methods": tuple(fields["methods"]), "seeds": tuple(fields["seeds"])})
+
     def prior_defaults(self) -> dict:
         """The settings the prior recommends (config.json `campaign_defaults`), applied under overrides."""
         return prior_campaign_defaults(self.prior, self.domain)

@@ -23,6 +23,10 @@ def test_tiny_bench_writes_well_formed_outputs(tmp_path, tiny_prior):
     _bench(tmp_path, tiny_prior, out)
     data = json.loads((out / "results.json").read_text())
     assert data["spec"]["budget"] == 16 and data["command"].startswith("designer-app bench")
+    # the stored specification reads back (benchmarks/collect.py rebuilds tables from it)
+    from designer_app.bench import BenchSpec
+
+    assert BenchSpec.from_json(data["spec"]).budget == 16 and data["spec"]["prior_defaults"] == {}
     runs = [RunResult.from_json(r) for r in data["runs"]]
     assert sorted((r.method, r.seed) for r in runs) == sorted((m, s) for m in ("pretrained", "ga", "greedy") for s in (0, 1))
     for run in runs:
