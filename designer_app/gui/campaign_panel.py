@@ -6,12 +6,17 @@ the window's update timer (updates.py), with the latest progress.
 While a round awaits lab scores, Continue keeps the all-or-nothing rule (the round waits for every
 score) and "Continue with the scored ones" runs the engine once with `allow_partial`, as the CLI's
 `run --allow-partial`: labs often return a plate in parts, and the campaign should not idle meanwhile.
+
+"Roll back round…" only asks the window (rollback_requested) to open its dialog: the rollback itself
+writes the store and must never run under the engine, so it is enabled by the session's one rule
+(`can_roll_back`), the same one the Campaign menu's action follows.
 """
 
 from __future__ import annotations
 
 import html
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from designer_app import events as ev
@@ -53,6 +58,11 @@ def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
     return f"<table>{cells}</table>"
 
 
+ROLLBACK_TEXT = "Roll back round…"
+ROLLBACK_TIP = (
+    "Discard a round's fine-tuned model and its unscored proposals (the latest round by default; later "
+    "rounds go with it) and propose it again.\nEvery measurement is kept. Asks before doing anything."
+)
 PARTIAL_TEXT = "Continue with the scored ones"
 PARTIAL_TIP = (
     "Go on now with the candidates of the waiting round that have a score (or a failed measurement): "
@@ -64,7 +74,13 @@ PARTIAL_TIP = (
 
 class CampaignPanel(QWidget):
     """Summary, Start/Continue, Continue with the scored ones, Pause/Resume, Stop, Run one round, and
-    the progress bar."""
+    the progress bar; Roll back round… asks the window to open its dialog.
+
+    Signals:
+        rollback_requested(): the user pressed Roll back round….
+    """
+
+    rollback_requested = Signal()
 
     def __init__(self, session: CampaignSession, updates: UpdateScheduler | None = None,
                  parent: QWidget | None = None) -> None:
@@ -83,6 +99,8 @@ class CampaignPanel(QWidget):
         self.step_button.setToolTip("Finish the current round, or run one new round")
         self.partial_button = QPushButton(PARTIAL_TEXT)
         self.partial_button.setToolTip(PARTIAL_TIP)
+        self.rollback_button = QPushButton(ROLLBACK_TEXT)
+        self.rollback_button.setToolTip(ROLLBACK_TIP)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
@@ -94,6 +112,7 @@ class CampaignPanel(QWidget):
         buttons.addWidget(self.stop_button, 1, 0)
         buttons.addWidget(self.step_button, 1, 1)
         buttons.addWidget(self.partial_button, 2, 0, 1, 2)
+        buttons.addWidget(self.rollback_button, 3, 0, 1, 2)
         status = QHBoxLayout()
         status.addWidget(self.phase, 1)
         status.addWidget(self.eta)
@@ -108,6 +127,7 @@ class CampaignPanel(QWidget):
         self.stop_button.clicked.connect(self._stop)
         self.step_button.clicked.connect(self.run_one_round)
         self.partial_button.clicked.connect(self.continue_partial)
+        self.rollback_button.clicked.connect(self.rollback_requested)
         session.opened.connect(lambda cfg: self._show_summary())
         session.closed.connect(self._on_closed)
         session.snapshot_ready.connect(self._on_snapshot)
@@ -179,6 +199,7 @@ class CampaignPanel(QWidget):
         self.start_button.setText("Continue" if awaiting or (snap is not None and snap.rounds) else "Start")
         self.partial_button.setVisible(awaiting)
         self.partial_button.setEnabled(is_open and not running and awaiting and snap.scored_in_awaiting() > 0)
+        self.rollback_button.setEnabled(self.session.can_roll_back)
         if not running:
             self.pause_button.setText("Pause")
 

@@ -3,12 +3,15 @@
 Every panel is a QDockWidget with an objectName, so QMainWindow.saveState/restoreState can persist the
 layout in QSettings; the View menu holds each dock's toggle action and a reset. The window wires the
 session (engine thread, store, snapshots) to the panels and turns failures into error dialogs; the
-campaign itself stays open after any failure. Events and snapshots never repaint a panel directly:
+campaign itself stays open after any failure. Actions that write the store (import, rollback) run on the
+GUI thread's own connection and then ask the session for a fresh snapshot, so every panel shows what
+the store holds. Events and snapshots never repaint a panel directly:
 they go through one `UpdateScheduler` (updates.py), which applies the latest state on a timer.
 """
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -25,11 +28,12 @@ from designer_app.gui.export_dialog import ExportDialog
 from designer_app.gui.import_dialog import ImportDialog
 from designer_app.gui.log_panel import LogPanel
 from designer_app.gui.plots import RegretPlot, RewardDistributionPlot, TrainingPlot
+from designer_app.gui.rollback_dialog import RollbackDialog
 from designer_app.gui.session import CampaignSession
 from designer_app.gui.snapshot import Snapshot
 from designer_app.gui.updates import UpdateScheduler
 from designer_app.gui.wizard import NewCampaignWizard
-from designer_app.store import campaigns_dir
+from designer_app.store import RollbackReport, StoreError, campaigns_dir
 
 MAX_RECENT = 8
 STATE_VERSION = 1  # bump when docks are added or renamed, so an old saved layout is not applied
@@ -64,6 +68,7 @@ class MainWindow(QMainWindow):
         self.wizard: NewCampaignWizard | None = None
         self.import_dialog: ImportDialog | None = None
         self.export_dialog: ExportDialog | None = None
+        self.rollback_dialog: RollbackDialog | None = None
         self.last_error: ErrorDialog | None = None
         self._after_run: str | None = None  # "campaign" or "window": close it once the engine stopped
         self.docks = self._make_docks()
@@ -137,6 +142,12 @@ class MainWindow(QMainWindow):
         for action in (self.undo_action, self.redo_action, self.paste_action):
             edit_menu.addAction(action)
 
+        campaign_menu = bar.addMenu("&Campaign")
+        self.rollback_action = self._action(
+            "&Roll back round…", self.rollback_round, None,
+            "Discard a round's fine-tuned model and unscored proposals (measurements are kept) and propose it again")
+        campaign_menu.addAction(self.rollback_action)
+
         view_menu = bar.addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
@@ -160,6 +171,7 @@ class MainWindow(QMainWindow):
         self.candidates_panel.import_requested.connect(self.import_scores)
         self.candidates_panel.continue_requested.connect(self.campaign_panel.start_run)
         self.candidates_panel.partial_continue_requested.connect(self.campaign_panel.continue_partial)
+        self.campaign_panel.rollback_requested.connect(self.rollback_round)
 
     # ---- layout persistence ------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -289,6 +301,37 @@ class MainWindow(QMainWindow):
         self.log_panel.log(text)
         self.statusBar().showMessage(text, 10000)
 
+    # ---- campaign actions ----------------------------------------------------------------------
+    def rollback_round(self) -> RollbackDialog | None:
+        """Ask which round to roll back and confirm (non-blocking); rolls back when accepted. Does
+        nothing unless a round can be rolled back (never under a running engine)."""
+        snap = self.session.snapshot
+        if not self.session.can_roll_back or snap is None:
+            return None
+        dialog = RollbackDialog(snap, self)
+        dialog.accepted.connect(lambda: self._run_rollback(dialog.round_index()))
+        self.rollback_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _run_rollback(self, round_index: int) -> RollbackReport | None:
+        try:
+            report = self.session.rollback(round_index)
+        except Exception as exc:  # StoreError (no such round), CampaignError (engine running), OSError
+            expected = isinstance(exc, (StoreError, campaigns.CampaignError))
+            self.show_error(f"Could not roll back round {round_index}",
+                            f"{exc}\n\nThe campaign is still open.", "" if expected else traceback.format_exc())
+            return None
+        self.training_plot.drop_rounds(report.rounds[0])  # those steps trained the discarded models
+        self.training_plot.redraw()
+        which = ", ".join(map(str, report.rounds))
+        text = (f"rolled back round(s) {which}: {report.discarded_candidates} unscored proposals and "
+                f"{len(report.discarded_checkpoints)} model file(s) discarded (kept in checkpoints/discarded), "
+                f"{report.kept_candidates} measured candidates kept; Continue proposes round {report.rounds[0]} again")
+        self.log_panel.log(text)
+        self.statusBar().showMessage(text, 15000)
+        return report
+
     def show_error(self, title: str, message: str, details: str = "") -> ErrorDialog:
         self.log_panel.log(f"error: {title}: {message.splitlines()[0] if message else ''}")
         self.last_error = show_error(self, title, message, details)
@@ -351,6 +394,7 @@ class MainWindow(QMainWindow):
         self.import_action.setEnabled(is_open)
         self.export_action.setEnabled(is_open and self.session.snapshot is not None)
         self.paste_action.setEnabled(is_open)
+        self.rollback_action.setEnabled(self.session.can_roll_back)
         self.open_action.setEnabled(not running)
         self.new_action.setEnabled(not running)
         self.recent_menu.setEnabled(not running)

@@ -279,12 +279,14 @@ class TrainingPlot(QWidget):
         self._round: int | None = None
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._pending_marks: list[tuple[int, int]] = []
+        self._starts: list[tuple[int, int]] = []  # (first step, round) of every round shown
 
     def add(self, event: ev.FinetuneProgress) -> None:
         """Store one step (cheap: no drawing)."""
         if event.round != self._round:
             self._round = event.round
             self._pending_marks.append((self._n, event.round))
+            self._starts.append((self._n, event.round))
             # The step axis reaches the end of this round's fine-tuning at once, so it does not
             # change (and repaint every axis) again before the next round.
             self._x_end = max(self._x_end, self._n + event.total_steps - event.step + 1)
@@ -314,6 +316,26 @@ class TrainingPlot(QWidget):
                 self.ranges[curve].fit(float(max(n, self._x_end)), *_finite_bounds(values), x_min=0.0)
                 self._drawn[curve] = n
 
+    def drop_rounds(self, first: int) -> None:
+        """Forget the steps of round `first` and later ones: a rollback discarded the models they
+        trained, and the plot must not show curves of models the campaign no longer has. The next
+        `redraw` draws what is left."""
+        cut = min((x for x, r in self._starts if r >= first), default=None)
+        if cut is None:
+            return
+        if cut == 0:
+            self.clear()  # nothing left to draw
+            return
+        self._starts = [(x, r) for x, r in self._starts if x < cut]
+        self._pending_marks = [(x, r) for x, r in self._pending_marks if x < cut]
+        for plot, line in [m for m in self._marks if m[1].value() >= cut]:
+            plot.removeItem(line)
+        self._marks = [m for m in self._marks if m[1].value() < cut]
+        self._n = self._x_end = cut
+        self._round = None  # the next step starts a round again, with its mark
+        for name in self.NAMES:
+            self._drawn[name] = -1  # redraw every curve, even one already drawn up to `cut`
+
     def drawn_steps(self) -> int:
         x, _ = self.curves["reward"].getData()
         return 0 if x is None else len(x)
@@ -334,6 +356,7 @@ class TrainingPlot(QWidget):
             plot.removeItem(line)
         self._marks.clear()
         self._pending_marks.clear()
+        self._starts.clear()
         self._round = None
         self._n = self._x_end = 0
         self._drawn = dict.fromkeys(self.NAMES, 0)

@@ -35,7 +35,7 @@ from designer_app import campaigns
 from designer_app import events as ev
 from designer_app.config import CampaignConfig
 from designer_app.gui.snapshot import UNKNOWN, Snapshot, load_snapshot
-from designer_app.store import CampaignStore
+from designer_app.store import CampaignStore, RollbackReport
 
 # Events after which the store holds new rows or statuses worth re-reading.
 _REFRESH_AFTER = (
@@ -200,6 +200,33 @@ class CampaignSession(QObject):
         self._reload = False
         self.closed.emit()
         return True
+
+    # ---- rollback ----------------------------------------------------------------------------
+    @property
+    def can_roll_back(self) -> bool:
+        """A round can be rolled back: a campaign is open, has a round, and the engine is not running
+        (the engine keeps the round it works on in memory and would go on writing it)."""
+        snap = self.snapshot
+        return self.is_open and not self.is_running and snap is not None and bool(snap.rounds)
+
+    def rollback(self, round_index: int | None = None) -> RollbackReport:
+        """Roll round `round_index` (None: the latest) and every later round back on the GUI thread's
+        store connection (campaigns.rollback), then reload everything from the store: the rollback
+        removes rows from the table and models from rounds, which no per-round refresh expects.
+
+        Raises:
+            CampaignError: no campaign is open, or the engine runs (refused here as well as in the
+                window, so that no path can roll back under a running engine).
+            StoreError: there is no such round.
+        """
+        if not self.is_open:
+            raise campaigns.CampaignError("no campaign is open")
+        if self.is_running:
+            raise campaigns.CampaignError("stop the running campaign before rolling back a round")
+        try:
+            return campaigns.rollback(self.store, round_index)
+        finally:
+            self.refresh()  # also after a failure: whatever the store holds now is what to show
 
     # ---- engine ------------------------------------------------------------------------------
     def start(self, max_rounds: int | None = None, allow_partial: bool = False) -> None:
