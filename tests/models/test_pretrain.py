@@ -11,14 +11,20 @@ from designer_app.models.pretrain_molecules import ae_learning_rate
 from conftest import SMILES
 
 
-def test_tiny_pretrain_runs_all_phases_and_resumes(tmp_path):
+def tiny_setup(tmp_path, ae_steps: int):
+    """A SMILES file and a pretraining configuration with tiny models and budgets."""
     data = tmp_path / "smiles.csv"
     data.write_text("SMILES\n" + "\n".join(SMILES * 3) + "\n")
     cfg = pm.MoleculePretrainConfig(
-        n_train=60, n_with_props=40, max_len=24, batch_size=16, ae_minutes=5, ae_steps=6, diffusion_minutes=0.02,
-        encoder_hidden=8, decoder_hidden=16, latent_dim=8, denoiser_hidden=16, denoiser_blocks=1,
-        calibration_pairs=40, calibration_steps=3,
+        n_train=60, n_with_props=40, max_len=24, batch_size=16, ae_minutes=5, ae_steps=ae_steps,
+        diffusion_minutes=0.02, encoder_hidden=8, decoder_hidden=16, latent_dim=8, denoiser_hidden=16,
+        denoiser_blocks=1, calibration_pairs=40, calibration_steps=3,
     )
+    return data, cfg
+
+
+def test_tiny_pretrain_runs_all_phases_and_resumes(tmp_path):
+    data, cfg = tiny_setup(tmp_path, ae_steps=6)
     out = tmp_path / "prior"
     phases = [p["phase"] for p in pm.run(data, out, cfg)]
     assert phases[0] == "data" and "autoencoder" in phases and "diffusion" in phases and "export" in phases
@@ -43,13 +49,7 @@ def test_decoder_smoothing_trains_only_the_decoder_and_recalibrates(tmp_path):
 
     from safetensors.torch import load_file
 
-    data = tmp_path / "smiles.csv"
-    data.write_text("SMILES\n" + "\n".join(SMILES * 3) + "\n")
-    cfg = pm.MoleculePretrainConfig(
-        n_train=60, n_with_props=40, max_len=24, batch_size=16, ae_minutes=5, ae_steps=4, diffusion_minutes=0.02,
-        encoder_hidden=8, decoder_hidden=16, latent_dim=8, denoiser_hidden=16, denoiser_blocks=1,
-        calibration_pairs=40, calibration_steps=3,
-    )
+    data, cfg = tiny_setup(tmp_path, ae_steps=4)
     out = tmp_path / "prior"
     list(pm.run(data, out, cfg))  # an existing prior, calibrated with the unsmoothed decoder
     smoothing = replace(cfg, decoder_smoothing_minutes=0.01, checkpoint_minutes=0.001)
