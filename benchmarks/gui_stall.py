@@ -8,6 +8,10 @@ The longest lateness is the longest time the window could not repaint or react: 
 Without PRIOR_FOLDER the shipped default prior is used, or, when none is shipped, the tiny random prior
 of the test suite (settings as in the tests, so the round is short). Prints one JSON object.
 
+As `designer-app` does, the window first loads torch and the other engine libraries on a worker thread
+(gui/warmup.py); the timer's lateness during that warm-up is reported on its own ("warmup"), and the
+rounds start after it. `--no-warmup` skips it, so the first round pays for those imports as before.
+
 Before the rounds, the same timer runs for --idle-seconds with the window open and no engine: on a shared
 machine that "idle floor" is the lateness the machine's load alone causes, so compare the rounds with it
 (the load average is reported too). The temporary data home is removed at the end (--keep keeps it).
@@ -53,6 +57,8 @@ def main() -> None:
     p.add_argument("--interval-ms", type=int, default=10)
     p.add_argument("--idle-seconds", type=float, default=15.0, help="measure the idle window first (0: skip)")
     p.add_argument("--keep", action="store_true", help="keep the temporary data home")
+    p.add_argument("--no-warmup", action="store_true", help="do not load the engine's libraries before the first "
+                   "round (the app always does)")
     args = p.parse_args()
     load_before = os.getloadavg()
 
@@ -63,6 +69,7 @@ def main() -> None:
     from designer_app import campaigns
     from designer_app.config import CampaignConfig, FinetuneConfig, RewardConfig
     from designer_app.gui.main_window import MainWindow
+    from designer_app.gui.warmup import Warmup
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     work = Path(tempfile.mkdtemp(prefix="gui-stall-"))
@@ -82,6 +89,8 @@ def main() -> None:
     per_round: list[list[float]] = []
     before_first_event: list[int] = []  # per round: ticks measured before the engine's first event
     idle: list[float] = []
+    warming: list[float] = []
+    warm_report: list = []
     stalls: list[dict] = []
     seconds: list[float] = []
     state = {"last": None, "t_round": 0.0, "rows": 0}
@@ -92,7 +101,8 @@ def main() -> None:
     def tick() -> None:
         now = time.monotonic()
         last, state["last"] = state["last"], now
-        target = per_round[-1] if per_round else idle if state.get("idle") else None
+        target = (per_round[-1] if per_round else idle if state.get("idle")
+                  else warming if state.get("warming") else None)
         if last is None or target is None:
             return
         target.append(max(0.0, (now - last) * 1000 - args.interval_ms))
@@ -117,6 +127,20 @@ def main() -> None:
 
     def opened(snapshot) -> None:
         window.session.snapshot_ready.disconnect(opened)
+        if not args.no_warmup:  # as app.main does, but wait for it so the phases do not overlap
+            warm = Warmup(window)
+            warm.finished.connect(warmed)
+            state["warming"] = True
+            warm.start()
+        else:
+            after_warmup()
+
+    def warmed(report) -> None:
+        state["warming"] = False
+        warm_report.append(report)
+        after_warmup()
+
+    def after_warmup() -> None:
         if args.idle_seconds > 0:
             QTimer.singleShot(200, lambda: state.update(idle=True))  # after the first paint settled
             QTimer.singleShot(200 + int(args.idle_seconds * 1000), idle_done)
@@ -162,6 +186,8 @@ def main() -> None:
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "idle_floor": summary(idle) if idle else None,
+        "warmup": ({**summary(warming), "seconds": round(warm_report[0].seconds, 2),
+                    "skipped": warm_report[0].skipped} if warm_report else None),
         "longest_stall_ms": max((r["longest_stall_ms"] for r in rounds), default=None),
         "all_rounds": summary([x for lateness in per_round for x in lateness]),
         "all_rounds_running": summary([x for lateness, n in zip(per_round, before_first_event)

@@ -1,7 +1,7 @@
 """Entry point of the desktop app: `designer-app` with no subcommand, or `python -m designer_app.gui.app`.
 
-Only Qt and the light parts of the package load here; torch and RDKit load on the engine and depiction
-threads when first needed, so the window appears quickly.
+Only Qt and the light parts of the package load here, so the window appears quickly; torch and RDKit
+load on a worker thread right after it is shown (gui/warmup.py), so the first round does not pay for them.
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
+from designer_app.gui.warmup import Warmup
 from designer_app.store import campaign_dir
+
+WARMUP_DELAY_MS = 300
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +45,10 @@ def main(argv: list[str] | None = None, home: str | Path | None = None) -> int:
     window.show()
     if args.campaign:
         window.open_campaign(campaign_folder(args.campaign, home))
+    # Load torch & co. now, while nothing runs, not at the first Start (see warmup.py); after the
+    # first paint so the window is on screen before the one-time pause.
+    warm = Warmup(window)
+    QTimer.singleShot(WARMUP_DELAY_MS, warm.start)
     code = app.exec()
     # The engine stopped before the window closed; wait for short snapshot/depiction jobs so no
     # worker emits into destroyed objects during interpreter shutdown.

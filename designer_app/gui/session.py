@@ -16,7 +16,8 @@ Python widget, every `data()` of a model) needs it, so while the engine runs: th
 sooner (`sys.setswitchinterval`), torch leaves one core to the GUI thread, and the cyclic garbage
 collector is paused while the engine imports torch and loads its model (a full collection over the
 million objects torch creates held the lock for up to half a second), after which those objects are
-frozen out of every later collection (`gc.freeze`).
+frozen out of every later collection (`gc.freeze`). The app normally does that import earlier, in its
+warm-up (warmup.py), and the engine then has nothing to pause for.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from superqt.utils import create_worker
 from designer_app import campaigns
 from designer_app import events as ev
 from designer_app.config import CampaignConfig
+from designer_app.gui import warmup
 from designer_app.gui.snapshot import UNKNOWN, Snapshot, load_snapshot
 from designer_app.store import CampaignStore, RollbackReport
 
@@ -67,7 +69,8 @@ def engine_events(name: str, home, max_rounds: int | None, should_stop, allow_pa
     """`campaigns.run` as the worker thread runs it for the window (see the module docstring).
     `allow_partial` lets a round awaiting lab scores go on once some are in (see core.loop.Campaign)."""
     global _engine_loaded
-    loading = not _engine_loaded and gc.isenabled()
+    # After the window's warm-up (warmup.py) torch is loaded and frozen already: nothing to pause for.
+    loading = not (_engine_loaded or warmup.is_warm()) and gc.isenabled()
     if loading:
         gc.disable()
     threads = engine_torch_threads()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -228,3 +229,51 @@ def test_none_refcount_guard():
     for _ in range(200_000):  # enough stolen references to abort an unprotected Python 3.11
         point.setX(1.0)
     assert not _compat.none_refcount_leaks() or sys.getrefcount(None) > 1 << 39
+
+
+def test_app_loads_the_engine_libraries_after_the_window_is_shown(home):
+    # The first round must not pay for importing torch (0.5-1 s with the interpreter lock held, so the
+    # window cannot repaint): the app loads it on a worker thread once the window is up.
+    code = f"""
+import gc, json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+qapp = QApplication([])
+from designer_app.gui import app, warmup
+seen = {{}}
+def check():
+    windows = [w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow"]
+    if not warmup.is_warm():
+        seen.setdefault("visible_while_cold", windows[0].isVisible())
+        QTimer.singleShot(50, check)
+        return
+    seen["heavy"] = sorted(m for m in ("torch", "rdkit", "diffusers", "selfies") if m in sys.modules)
+    seen["frozen"] = gc.get_freeze_count()
+    seen["gc_enabled"] = gc.isenabled()
+    for w in windows:
+        w.close()
+QTimer.singleShot(0, check)
+code = app.main(["--home", {str(home)!r}])
+report = warmup.warm_up(("json",))  # a second warm-up is a no-op
+print(json.dumps({{**seen, "code": code, "second": report.loaded}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["visible_while_cold"] is True  # the window came first
+    assert seen["heavy"] == ["diffusers", "rdkit", "selfies", "torch"]
+    assert seen["frozen"] > 100_000 and seen["gc_enabled"]  # torch's objects frozen out of collections
+    assert seen["code"] == 0 and seen["second"] == []
+
+
+def test_warm_up_reports_modules_it_cannot_load():
+    code = ("import json; from designer_app.gui import warmup; "
+            "r = warmup.warm_up(('json', 'designer_app_no_such_module')); "
+            "print(json.dumps({'loaded': r.loaded, 'skipped': r.skipped, 'warm': warmup.is_warm()}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["loaded"] == ["json"] and report["warm"]
+    assert "No module named 'designer_app_no_such_module'" in report["skipped"]["designer_app_no_such_module"]

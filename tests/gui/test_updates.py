@@ -98,6 +98,7 @@ def test_incremental_snapshot_reads_only_the_changed_rounds(home, tiny_prior):
 
 def test_engine_run_restores_interpreter_settings(window, qtbot, home, tiny_prior, monkeypatch):
     monkeypatch.setattr(session_module, "_engine_loaded", False)  # as in a fresh process
+    monkeypatch.setattr(session_module.warmup, "is_warm", lambda: False)  # and no warm-up ran
     interval, frozen = sys.getswitchinterval(), gc.get_freeze_count()
     seen = {}
 
@@ -128,6 +129,7 @@ def test_torch_threads_leave_a_core_to_the_gui(monkeypatch):
 
 def test_engine_failure_before_the_first_event_reenables_gc(monkeypatch):
     monkeypatch.setattr(session_module, "_engine_loaded", False)
+    monkeypatch.setattr(session_module.warmup, "is_warm", lambda: False)
 
     def failing_run(*args, **kwargs):  # the signature of campaigns.run (allow_partial is a keyword)
         raise RuntimeError("prior missing")
