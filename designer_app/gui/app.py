@@ -47,9 +47,10 @@ def main(argv: list[str] | None = None, home: str | Path | None = None) -> int:
         window.open_campaign(campaign_folder(args.campaign, home))
     # Load torch & co. now, while nothing runs, not at the first Start (see warmup.py); after the
     # first paint so the window is on screen before the one-time pause.
-    warm = Warmup(window)
+    warm = Warmup()  # no parent: it must outlive the window for the wait below
     QTimer.singleShot(WARMUP_DELAY_MS, warm.start)
     code = app.exec()
+    warm.wait()  # a window closed within seconds of opening: let the imports finish before exiting
     # The engine stopped before the window closed; wait for short snapshot/depiction jobs so no
     # worker emits into destroyed objects during interpreter shutdown.
     QThreadPool.globalInstance().waitForDone(5000)

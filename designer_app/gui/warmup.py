@@ -122,9 +122,15 @@ class Warmup(QObject):
         if self._worker is not None:
             return
         self._worker = create_worker(warm_up, _start_thread=False)
-        self._worker.returned.connect(self.finished.emit)
+        # A method of this QObject, not finished.emit: Qt drops the connection when this object is
+        # deleted first (the app's main() returns once the window closed, with the report still queued).
+        self._worker.returned.connect(self._on_returned)
         self._worker.start()
 
+    def _on_returned(self, report: WarmupReport) -> None:
+        self.finished.emit(report)
+
     def wait(self, timeout_s: float = 60.0) -> bool:
-        """Block until the warm-up ended (used at shutdown so no import runs during interpreter exit)."""
-        return _done.wait(timeout_s)
+        """Block until this object's warm-up ended (at shutdown, so the interpreter never exits under an
+        import running on a pool thread); True at once when it never started."""
+        return self._worker is None or _done.wait(timeout_s)
