@@ -44,6 +44,12 @@ class RewardConfig:
         lr: learning rate.
         weight_decay: L2 regularisation, keeps heads smooth with few labels.
         gram_lambda: lambda of the Gram bonus sqrt(phi^T (Phi^T Phi + lambda I)^-1 phi).
+        conv_length: 0 for MLP heads. > 0: convolutional heads that read the last conv_length x
+            conv_letters features as per-position letter probabilities (the "letters" part, which a
+            sequence prior's featuriser puts last) and ignore the others; for rewards made of spaced
+            motifs, which MLP heads on a latent rank poorly (models/reward.py says how much).
+        conv_letters: alphabet size of those features (required with conv_length).
+        conv_channels: channels of each convolutional layer.
     """
 
     n_heads: int = 5
@@ -52,6 +58,16 @@ class RewardConfig:
     lr: float = 3e-3
     weight_decay: float = 1e-3
     gram_lambda: float = 1.0
+    conv_length: int = 0
+    conv_letters: int = 0
+    conv_channels: int = 32
+
+    def __post_init__(self) -> None:
+        if self.conv_length < 0 or self.conv_letters < 0 or (self.conv_length > 0) != (self.conv_letters > 0):
+            raise ConfigError(f"reward.conv_length ({self.conv_length}) and reward.conv_letters ({self.conv_letters}) "
+                              "go together: set both > 0 for convolutional heads, or both 0 for MLP heads")
+        if self.conv_channels < 1:
+            raise ConfigError(f"reward.conv_channels must be >= 1 (got {self.conv_channels})")
 
 
 @dataclass(frozen=True)

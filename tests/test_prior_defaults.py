@@ -69,12 +69,29 @@ def test_bench_runs_the_campaign_new_would_make(recommending_prior):
 
 
 @pytest.mark.parametrize("prior, domain", [("dna-8mer", "dna"), ("protein-ehrlich", "protein")])
-def test_shipped_sequence_priors_recommend_the_weaker_kl(prior, domain):
+def test_shipped_sequence_priors_recommend_what_their_trainer_writes(prior, domain):
     from designer_app.campaigns import prior_campaign_defaults
-    from designer_app.models.pretrain_sequences import CAMPAIGN_DEFAULTS
+    from designer_app.models.pretrain_sequences import campaign_defaults, default_config
+    from designer_app.models.priors import shipped_models_dir
 
     # the shipped files carry what the trainer writes, so retraining reproduces them
-    assert prior_campaign_defaults(prior, domain) == CAMPAIGN_DEFAULTS == {"alpha": 0.001}
+    cfg = default_config(domain, minutes=1.0)
+    shipped = json.loads((shipped_models_dir() / prior / "config.json").read_text())
+    assert prior_campaign_defaults(prior, domain) == campaign_defaults(domain, cfg.length, len(cfg.alphabet))
+    assert shipped["prior"]["features"] == list(cfg.features)
+    assert prior_campaign_defaults(prior, domain)["alpha"] == 0.001  # the weaker KL, on both
+
+
+def test_protein_campaigns_get_convolutional_reward_heads_over_the_letters(tmp_path):
+    from designer_app.campaigns import prior_campaign_defaults
+
+    assert main(["--home", str(tmp_path), "new", "p", "--domain", "protein", "--oracle", "ehrlich"]) == 0
+    reward = stored_config(tmp_path, "p").reward
+    assert (reward.conv_length, reward.conv_letters) == (32, 20)
+    assert "reward" not in prior_campaign_defaults("dna-8mer", "dna")  # DNA keeps MLP heads
+    assert main(["--home", str(tmp_path), "new", "q", "--domain", "protein", "--oracle", "ehrlich",
+                 "--set", "reward.conv_length=0", "--set", "reward.conv_letters=0"]) == 0
+    assert stored_config(tmp_path, "q").reward.conv_length == 0  # the user's choice wins
 
 
 def test_any_option_the_user_types_wins_even_when_it_equals_the_global_default(tmp_path, recommending_prior):

@@ -32,6 +32,8 @@ LABELS = {
     "finetune.steps": "fine-tune steps",
     "finetune.batch_size": "fine-tune batch size",
     "finetune.lr": "fine-tune learning rate",
+    "reward.conv_length": "convolutional reward heads over positions",
+    "reward.conv_letters": "letters per position",
 }
 
 

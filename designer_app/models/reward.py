@@ -1,4 +1,5 @@
-"""Reward model with uncertainty: a bootstrap ensemble of small MLP heads on the prior's featuriser.
+"""Reward model with uncertainty: a bootstrap ensemble of small heads (MLP, or convolutional over letter
+probabilities) on the prior's featuriser.
 
 SEIKO step 3 (Fit): fit r_hat and an uncertainty signal g_hat on every scored candidate so far.
 - r_hat(x) is the ensemble mean; heads are trained on bootstrap resamples of the labels.
@@ -47,11 +48,46 @@ class _Head(nn.Module):
         return self.out(phi).squeeze(-1), phi
 
 
+class _ConvHead(nn.Module):
+    """Dilated 1-D convolutions over per-position letter probabilities, max-pooled over positions.
+
+    Why: a reward made of spaced motifs (Ehrlich) is "letter a here and letter b d positions later,
+    anywhere in the sequence"; dilations 1, 2, 4 with kernel 3 see pairs up to 14 apart, and the max over
+    positions makes it position-free. Measured on Ehrlich (5-head ensembles, 2,000 held-out sequences):
+    held-out Spearman 0.28 / 0.38 at 100 / 500 labels on the protein prior's letter probabilities, against
+    0.10 / 0.19 for MLP heads on its latent featuriser and 0.05 / 0.17 for MLP heads on the same letters.
+    """
+
+    def __init__(self, length: int, letters: int, channels: int, hidden: int):
+        super().__init__()
+        self.length, self.letters = length, letters
+        self.conv = nn.Sequential(
+            nn.Conv1d(letters, channels, 3, padding=1), nn.SiLU(),
+            nn.Conv1d(channels, channels, 3, padding=2, dilation=2), nn.SiLU(),
+            nn.Conv1d(channels, channels, 3, padding=4, dilation=4), nn.SiLU(),
+        )
+        self.trunk = nn.Sequential(nn.Linear(channels, hidden), nn.SiLU())
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        letters = x[:, -self.length * self.letters:].reshape(-1, self.length, self.letters)  # (B, L, V)
+        pooled = self.conv(letters.transpose(1, 2)).amax(-1)  # (B, C)
+        phi = self.trunk(pooled)  # (B, hidden): the last-layer features of the Gram bonus
+        return self.out(phi).squeeze(-1), phi
+
+
 class RewardEnsemble(nn.Module):
     def __init__(self, in_dim: int, cfg: RewardConfig):
         super().__init__()
         self.in_dim, self.cfg = in_dim, cfg
-        self.heads = nn.ModuleList(_Head(in_dim, cfg.hidden) for _ in range(cfg.n_heads))
+        if cfg.conv_length and cfg.conv_length * cfg.conv_letters > in_dim:
+            raise ValueError(f"reward.conv_length x conv_letters = {cfg.conv_length * cfg.conv_letters} exceeds the "
+                             f"featuriser's {in_dim} features: convolutional heads need a prior whose featuriser "
+                             "ends with per-position letter probabilities (sequence priors with the 'letters' part)")
+        self.heads = nn.ModuleList(
+            _ConvHead(cfg.conv_length, cfg.conv_letters, cfg.conv_channels, cfg.hidden) if cfg.conv_length
+            else _Head(in_dim, cfg.hidden)
+            for _ in range(cfg.n_heads))
         self.register_buffer("x_mean", torch.zeros(in_dim))
         self.register_buffer("x_std", torch.ones(in_dim))
         self.register_buffer("y_mean", torch.zeros(()))
@@ -121,6 +157,12 @@ def fit_ensemble(feats: torch.Tensor, y: torch.Tensor, cfg: RewardConfig, seed: 
     model = RewardEnsemble(feats.shape[1], cfg).to(feats.device)
     model.x_mean.copy_(feats.mean(0))
     model.x_std.copy_(feats.std(0).clamp(min=1e-4))
+    if cfg.conv_length:
+        # Letter probabilities stay probabilities: standardising each (position, letter) column blew up
+        # columns the decoder is nearly sure of (held-out R² -377 at 100 labels on Ehrlich)
+        letters = cfg.conv_length * cfg.conv_letters
+        model.x_mean[-letters:] = 0.0
+        model.x_std[-letters:] = 1.0
     model.y_mean.copy_(y.mean())
     model.y_std.copy_(y.std().clamp(min=1e-6))
     model.bonus_cap.fill_(float(y.max() - y.min()))

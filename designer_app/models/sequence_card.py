@@ -45,6 +45,13 @@ def _unconstrained_row(q: dict) -> str:
             "argmax would give.\n")
 
 
+def _reward_text(cfg: dict) -> str:
+    heads = cfg.get("n_heads", 5)
+    if cfg.get("conv_length"):
+        return f"as the prior recommends, a {heads}-head bootstrap ensemble of convolutional heads over the letter probabilities"
+    return f"the default {heads}-head bootstrap MLP ensemble"
+
+
 def render_card(name: str, domain: str, r: dict) -> str:
     q, t, p, acc = r["quality"], r["training"], r["pretrain"], r["reward_accuracy"]
     acc_rows = "\n".join(
@@ -99,9 +106,9 @@ Values of `{main_oracle}`; p10 / median / p90 / p99; "infeasible" = the oracle r
 Example samples: {', '.join('`' + s + '`' for s in q['examples'][:6])}
 
 ## Reward model on the featuriser
-Featuriser: {features} ({r['feature_dim']} features; differentiable in the latent). Reward model: the
-campaigns' default 5-head bootstrap MLP ensemble (`designer_app.models.reward.fit_ensemble`, RewardConfig
-defaults). Held-out R² and Spearman on {r.get('n_test', 2000):,} test sequences disjoint from the labelled ones
+Featuriser: {features} ({r['feature_dim']} features; differentiable in the latent). Reward model: what
+campaigns on this prior get, {_reward_text(r.get('reward_config', {}))} (`designer_app.models.reward.fit_ensemble`).
+Held-out R² and Spearman on {r.get('n_test', 2000):,} test sequences disjoint from the labelled ones
 ({'random 8-mers from the whole landscape' if domain == 'dna' else 'fresh DMP samples, never trained on'}).
 
 | oracle | labels | R² | Spearman |

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import platform
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -120,12 +121,15 @@ def reward_accuracy(prior: SequencePrior, seqs: list[str], scorers: dict[str, Sc
     return out
 
 
-def write_card(prior_dir: Path, command: str, n_samples: int = 10_000, reward: RewardConfig = RewardConfig(),
+def write_card(prior_dir: Path, command: str, n_samples: int = 10_000, reward: RewardConfig | None = None,
                n_test: int = 2000) -> dict:
-    """Measure the prior in `prior_dir` and write quality.json and CARD.md next to it (`reward` and
-    `n_test` exist so tests can measure with tiny settings; cards use the campaign defaults)."""
+    """Measure the prior in `prior_dir` and write quality.json and CARD.md next to it. The reward model
+    measured is the one campaigns on this prior get: RewardConfig defaults under the prior's recommended
+    `reward` settings, unless `reward` is given (tests pass tiny settings)."""
     started = time.monotonic()
     prior = SequencePrior.load(prior_dir)
+    if reward is None:
+        reward = RewardConfig(**prior.extra.get("campaign_defaults", {}).get("reward", {}))
     work = prior_dir / "work"
     state = json.loads((work / "state.json").read_text()) if (work / "state.json").exists() else {}
     dataset = SequenceDataset.load(work / "data.npz")
@@ -148,7 +152,7 @@ def write_card(prior_dir: Path, command: str, n_samples: int = 10_000, reward: R
     report = {
         "quality": quality, "reward_accuracy": accuracy, "training": prior.extra.get("training", {}),
         "pretrain": prior.extra.get("pretrain", {}), "parameters": params, "features": list(prior.config.features),
-        "feature_dim": prior.feature_dim, "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
+        "feature_dim": prior.feature_dim, "reward_config": asdict(reward), "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
         "command": command, "wall_minutes": state.get("wall_minutes"), "n_test": n_test,
     }
     report["card_minutes"] = round((time.monotonic() - started) / 60, 2)

@@ -93,8 +93,9 @@ def test_wizard_makes_the_campaign_designer_app_new_makes(window, qtbot, home, d
     assert stored(home, "from-wizard") == stored(home, "from-cli")
     cfg = window.session.config
     assert cfg.alpha == recommended["alpha"]
-    for key, value in recommended.get("finetune", {}).items():  # no widget, still in the config
-        assert getattr(cfg.finetune, key) == value
+    for section in ("finetune", "reward"):  # no widget, still in the config (protein: convolutional heads)
+        for key, value in recommended.get(section, {}).items():
+            assert getattr(getattr(cfg, section), key) == value
 
 
 def test_what_the_user_typed_wins(window, qtbot, home):

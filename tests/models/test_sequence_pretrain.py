@@ -75,3 +75,24 @@ def test_protein_data_comes_from_the_ehrlich_dmp(tmp_path):
     assert data.codes.shape == (300, 32) and data.heldout.shape == (50, 32) and data.prior_mask.all()
     fn = EhrlichFunction(EhrlichSpec())
     assert all(fn.is_feasible(s) for s in from_codes(data.codes, cfg.alphabet))
+
+
+def test_protein_prior_recommends_convolutional_reward_heads_and_its_card_measures_them(tmp_path):
+    from designer_app.models import sequence_quality
+
+    cfg = replace(ps.default_config("protein", 1), n_train=300, n_heldout=50, **TINY)
+    out = tmp_path / "prior"
+    list(ps.run(out, cfg))
+    config = json.loads((out / "config.json").read_text())
+    assert config["prior"]["features"][-1] == "letters"  # the part the convolutional heads read
+    assert config["campaign_defaults"] == {"alpha": 0.001, "reward": {"conv_length": 32, "conv_letters": 20}}
+    prior = SequencePrior.load(out)
+    assert prior.feature_dim == 4 + 8 + prior.autoencoder.config.n_properties + 32 * 20
+
+    # the card measures the reward model campaigns get (made tiny here through the same settings)
+    config["campaign_defaults"]["reward"].update(epochs=3, n_heads=2, hidden=8, conv_channels=4)
+    (out / "config.json").write_text(json.dumps(config))
+    report = sequence_quality.write_card(out, command="designer-app pretrain protein --out X", n_samples=100,
+                                         n_test=200)
+    assert report["reward_config"]["conv_length"] == 32 and report["reward_config"]["n_heads"] == 2
+    assert "convolutional heads over the letter probabilities" in (out / "CARD.md").read_text()
