@@ -81,3 +81,31 @@ def test_sigkill_mid_round_then_resume(tmp_path, tiny_prior):
     for record in store.checkpoints():
         assert sha256_file(folder / record.path) == record.sha256
     assert len(store.candidates()) == 24
+
+
+def test_stop_during_a_reward_fit_acts_at_once_and_the_round_resumes(tmp_path, tiny_prior, monkeypatch):
+    """A fit takes up to ~25 s with real priors; Stop must not wait for it, and the round stays resumable."""
+    from designer_app import campaigns, events
+    from designer_app.models import diffusion_engine
+
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "new", "fit-stop", "--oracle", "qed", "--prior", str(tiny_prior),
+                 "--rounds", "2", "--batch-size", "8", "--method", "seiko-ucb", *TINY_SETTINGS]) == 0
+    state = {"fitting": False}
+    real_fit = diffusion_engine.fit_ensemble
+
+    def fit_that_notices_stop(*args, **kwargs):
+        state["fitting"] = True  # Stop pressed while the fit runs
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(diffusion_engine, "fit_ensemble", fit_that_notices_stop)
+    seen = list(campaigns.run("fit-stop", home, None, lambda: state["fitting"]))
+    assert isinstance(seen[-1], events.Stopped) and seen[-1].status == "scored"
+    assert not any(isinstance(e, events.RewardFitted) for e in seen)
+    assert not list((campaign_dir("fit-stop", home) / "checkpoints").glob("*reward*"))  # nothing half-written
+
+    monkeypatch.setattr(diffusion_engine, "fit_ensemble", real_fit)
+    resumed = list(campaigns.run("fit-stop", home, None, lambda: False))
+    assert isinstance(resumed[-1], events.CampaignFinished)
+    assert sum(isinstance(e, events.RewardFitted) for e in resumed) == 2
+    assert len(list((campaign_dir("fit-stop", home) / "checkpoints").glob("*reward*"))) == 2

@@ -125,7 +125,7 @@ def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterato
             yield Stopped(index, status)
             return False
         if status == SCORED:
-            yield from _fit(campaign, index, plan)
+            yield from _fit(campaign, index, plan, should_stop)
             status = FITTED
         if status == FITTED:
             yield from _finetune(campaign, index, plan, should_stop)
@@ -241,7 +241,7 @@ def training_data(campaign: Campaign) -> tuple[list[list[float]], list[float]]:
     return latents, values
 
 
-def _fit(campaign: Campaign, index: int, plan) -> Iterator[Event]:
+def _fit(campaign: Campaign, index: int, plan, should_stop) -> Iterator[Event]:
     cfg, store = campaign.config, campaign.store
     if not plan.fit:
         store.set_status(index, FITTED)
@@ -253,7 +253,7 @@ def _fit(campaign: Campaign, index: int, plan) -> Iterator[Event]:
         store.set_status(index, FITTED)
         return
     path = campaign.checkpoints / f"round_{index:03d}_reward.safetensors"
-    report = campaign.engine.fit_reward(latents, values, str(path), round_seed(cfg, index, 3))
+    report = campaign.engine.fit_reward(latents, values, str(path), round_seed(cfg, index, 3), should_stop)
     seconds = time.monotonic() - t0
     store.add_checkpoint(index, REWARD, path, round_status=FITTED, phase_seconds=("fit", seconds))
     yield RewardFitted(index, report.n_train, round(report.train_r2, 4), round(report.cv_spearman, 4), round(seconds, 3))

@@ -146,10 +146,11 @@ class DiffusionEngine:
     def _features(self, latents: Sequence[Sequence[float]]) -> torch.Tensor:
         return self.prior.featurise(self._x(latents))  # (B, F)
 
-    def fit_reward(self, latents: list[list[float]], values: list[float], out_path: str, seed: int) -> FitReport:
+    def fit_reward(self, latents: list[list[float]], values: list[float], out_path: str, seed: int,
+                   should_stop: Callable[[], bool] = lambda: False) -> FitReport:
         feats = self._features(latents)
         y = torch.tensor(values, dtype=torch.float32, device=self.device)
-        model, report = fit_ensemble(feats, y, self.cfg.reward, seed)
+        model, report = fit_ensemble(feats, y, self.cfg.reward, seed, should_stop)
         model.save(out_path)
         return report
 
