@@ -262,10 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--rounds", type=int, default=None, help=_default_help("rounds"))
     new.add_argument("--batch-size", type=int, default=None, help=_default_help("batch_size"))
     new.add_argument("--batch-schedule", default=None, choices=["constant", "doubling"], help=_default_help("batch_schedule"))
-    new.add_argument("--alpha", type=float, default=None,
-                     help=f"KL weight (default: the prior's recommendation, else {CampaignConfig.__dataclass_fields__['alpha'].default})")
-    new.add_argument("--beta", type=float, default=None,
-                     help=f"UCB bonus weight (default: the prior's recommendation, else {CampaignConfig.__dataclass_fields__['beta'].default})")
+    new.add_argument("--alpha", type=float, default=None, help=f"KL weight ({_default_help('alpha')})")
+    new.add_argument("--beta", type=float, default=None, help=f"UCB bonus weight ({_default_help('beta')})")
     new.add_argument("--bonus", default=None, choices=["gram", "ensemble-std"], help=_default_help("bonus"))
     new.add_argument("--anchor", default=None, choices=["previous", "prior"], help=_default_help("anchor"))
     new.add_argument("--seed", type=int, default=None, help=_default_help("seed"))

@@ -110,9 +110,7 @@ def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterato
                 status = SCORED
         if status == AWAITING:
             waiting = _unscored(store, index)
-            partial = campaign.allow_partial and any(  # measured in this round, not a duplicate's copied score
-                c.duplicate_of is None and c.score_status in ("ok", FAILED) for c in store.candidates(index)
-            )
+            partial = campaign.allow_partial and any(c.measured_here for c in store.candidates(index))
             if waiting and not partial:
                 yield ScoresAwaited(index, len(waiting))
                 return False
@@ -297,7 +295,7 @@ def _finetune(campaign: Campaign, index: int, plan, should_stop) -> Iterator[Eve
 # ---- figures used by events and status ---------------------------------------------------------
 def oracle_calls(store: Store) -> int:
     """Candidates with a final measurement (ok or failed), i.e. the budget actually spent."""
-    return sum(1 for c in store.candidates() if c.duplicate_of is None and c.score_status in ("ok", "failed"))
+    return sum(1 for c in store.candidates() if c.measured_here)
 
 
 def _best(store: Store) -> float | None:

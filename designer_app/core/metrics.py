@@ -47,11 +47,7 @@ def round_summaries(rounds: Sequence[RoundRecord], candidates: Sequence[Candidat
 def measured_sequence(candidates: Sequence[CandidateRecord]) -> list[float | None]:
     """Scores in the order the oracle was called (one entry per measured, non-duplicate candidate;
     None for infeasible or failed measurements)."""
-    seq = []
-    for c in sorted(candidates, key=lambda c: c.id):
-        if c.duplicate_of is None and c.score_status in ("ok", "failed"):
-            seq.append(c.score)
-    return seq
+    return [c.score for c in sorted(candidates, key=lambda c: c.id) if c.measured_here]
 
 
 def best_so_far(values: Sequence[float | None]) -> list[float | None]:

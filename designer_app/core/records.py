@@ -83,6 +83,13 @@ class CandidateRecord:
     n_replicates: int = 0
     score_spread: float | None = None
 
+    @property
+    def measured_here(self) -> bool:
+        """It has a final measurement of its own (ok or failed; a duplicate's copied score does not
+        count): an oracle call was spent on it, and a round awaiting lab scores may go on with it
+        (allow_partial)."""
+        return self.duplicate_of is None and self.score_status in ("ok", "failed")
+
 
 @dataclass(frozen=True)
 class MeasurementRecord:

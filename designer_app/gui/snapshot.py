@@ -14,11 +14,8 @@ from typing import Collection
 
 from designer_app.config import CampaignConfig
 from designer_app.core import metrics
-from designer_app.core.protocols import FAILED, OK
 from designer_app.core.records import AWAITING, DONE, CandidateRecord, RoundRecord, finite
 from designer_app.store import CampaignStore
-
-FINAL = (OK, FAILED)  # measurement statuses that end a candidate's wait for the lab
 
 
 class _Unknown:
@@ -78,15 +75,12 @@ class Snapshot:
         ]
 
     def scored_in_awaiting(self) -> int:
-        """Candidates of the awaiting round with a final measurement of their own (ok or failed; a
-        duplicate's copied score does not count). The engine goes on with a partly scored round
-        (`allow_partial`) only when there is at least one, so this is the rule core.loop applies."""
+        """Candidates of the awaiting round measured here (CandidateRecord.measured_here): the engine
+        goes on with a partly scored round (`allow_partial`) only when there is at least one."""
         r = self.awaiting_round
         if r is None:
             return 0
-        return sum(
-            1 for c in self.candidates if c.round == r.index and c.duplicate_of is None and c.score_status in FINAL
-        )
+        return sum(1 for c in self.candidates if c.round == r.index and c.measured_here)
 
     def unfinished_round(self) -> RoundRecord | None:
         return next((r for r in self.rounds if r.status != DONE), None)

@@ -41,6 +41,7 @@ from designer_app import campaigns
 from designer_app.config import METHODS, SCHEDULES, CampaignConfig, ConfigError
 from designer_app.gui import catalog
 from designer_app.gui.recommended import RecommendedFields, describe, recommended_for
+from designer_app.models.priors import resolve_prior  # json and paths only: no torch
 from designer_app.store import campaign_dir
 
 
@@ -192,8 +193,6 @@ class PriorPage(QWizardPage):
         return str(data) if data else ""
 
     def validatePage(self) -> bool:
-        from designer_app.models.priors import resolve_prior
-
         spec = self.spec()
         if self.folder.isChecked() and not spec:
             self.error.setText("Choose the folder of a prior (it holds config.json and the weights).")
@@ -508,8 +507,6 @@ class NewCampaignWizard(QWizard):
 
     def prior_label(self) -> str:
         """The chosen prior as the note names it: a shipped name, or a folder's name."""
-        from designer_app.models.priors import resolve_prior
-
         spec = self.prior_page.spec()
         try:
             return resolve_prior(spec, self.domain_page.domain()).name

@@ -27,7 +27,9 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from designer_app.models.serialization import load_optimizer, load_weights, pick_device, save_optimizer, save_weights
+# pretrain_molecules imports this module only inside its functions, so this is not an import cycle
+from designer_app.models.pretrain_molecules import _length_bucketed_batches, _save_state, _state, load_autoencoder
+from designer_app.models.serialization import load_optimizer, pick_device, save_optimizer, save_weights
 
 SMOOTHED = "ae_smooth.safetensors"
 TRAINED_PARTS = ("z_to_h", "decoder", "to_logits")
@@ -59,24 +61,17 @@ def smoothing_loss(model, ids: torch.Tensor, latent_std: torch.Tensor, max_noise
     return F.cross_entropy(logits.transpose(1, 2), ids, ignore_index=0, reduction="sum") / len(ids)
 
 
-def smooth_decoder(dataset, work: Path, cfg, state_io, should_stop=lambda: False) -> Iterator[dict]:
-    """Run the phase for `cfg.decoder_smoothing_minutes` (in total over resumptions); yield progress dicts.
-
-    `state_io` is (read_state, save_state) of the pretraining work folder; `dataset.ids` (N, T).
-    """
-    from designer_app.models.pretrain_molecules import _length_bucketed_batches, load_autoencoder
-
-    read_state, save_state = state_io
+def smooth_decoder(dataset, work: Path, cfg, should_stop=lambda: False) -> Iterator[dict]:
+    """Run the phase for `cfg.decoder_smoothing_minutes` (in total over resumptions) on the pretraining
+    work folder `work`; yield progress dicts. `dataset.ids` (N, T)."""
     device = pick_device()
-    model = load_autoencoder(work, device)
-    if (work / SMOOTHED).exists():
-        load_weights(model, work / SMOOTHED, device)
+    model = load_autoencoder(work, device, smoothed=True)  # resumes from this phase's checkpoint
     params = trainable_parameters(model)
     model.train()
     opt = torch.optim.Adam(params, lr=cfg.decoder_smoothing_lr)
     if (work / "ae_smooth_opt.pt").exists():
         load_optimizer(opt, work / "ae_smooth_opt.pt")
-    state = read_state(work)
+    state = _state(work)
     latent_std = torch.tensor(state["latent_std"], device=device)
     step, elapsed = state.get("smooth_step", 0), state.get("smooth_seconds", 0.0)
     budget = cfg.decoder_smoothing_minutes * 60
@@ -105,19 +100,18 @@ def smooth_decoder(dataset, work: Path, cfg, state_io, should_stop=lambda: False
             if step % 50 == 0:
                 yield {"phase": "decoder-smoothing", "step": step, "seconds": round(elapsed), "recon": float(np.mean(losses))}
                 losses.clear()
-            if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60 or elapsed >= budget or should_stop():
-                _checkpoint(model, opt, work, step, elapsed, state_io)
-                last_ckpt = time.monotonic()
             if elapsed >= budget or should_stop():
-                break
-    _checkpoint(model, opt, work, step, elapsed, state_io)
+                break  # the checkpoint below saves it
+            if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
+                _checkpoint(model, opt, work, step, elapsed)
+                last_ckpt = time.monotonic()
+    _checkpoint(model, opt, work, step, elapsed)
     yield {"phase": "decoder-smoothing", "step": step, "seconds": round(elapsed), "done": elapsed >= budget}
 
 
-def _checkpoint(model, opt, work: Path, step: int, elapsed: float, state_io) -> None:
-    read_state, save_state = state_io
+def _checkpoint(model, opt, work: Path, step: int, elapsed: float) -> None:
     save_weights(model, work / SMOOTHED)
     save_optimizer(opt, work / "ae_smooth_opt.pt")
-    state = read_state(work)
+    state = _state(work)
     state.update(smooth_step=step, smooth_seconds=elapsed)
-    save_state(work, state)
+    _save_state(work, state)

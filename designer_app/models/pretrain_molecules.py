@@ -385,7 +385,7 @@ def run(data_file: Path, out: Path, cfg: MoleculePretrainConfig, should_stop=lam
     if _state(work).get("smooth_seconds", 0.0) < cfg.decoder_smoothing_minutes * 60:
         from designer_app.models.decoder_smoothing import smooth_decoder
 
-        yield from smooth_decoder(dataset, work, cfg, (_state, _save_state), should_stop)
+        yield from smooth_decoder(dataset, work, cfg, should_stop)
         if should_stop():
             return
     state = _state(work)
