@@ -199,6 +199,7 @@ def cmd_pretrain(args) -> int:
         n_train=args.n_train,
         ae_steps=args.ae_steps,
         smoothing_minutes=args.smoothing_minutes,
+        decoder_noise=args.decoder_noise,
         seed=args.seed,
         eval_samples=args.eval_samples,
         card=not args.no_card,
@@ -341,6 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--ae-steps", type=int, default=None, help="autoencoder step budget (ends the phase early)")
     pt.add_argument("--smoothing-minutes", type=float, default=None,
                     help="molecules: decoder-smoothing budget on top of --minutes (default: a quarter of it; 0 skips)")
+    pt.add_argument("--decoder-noise", type=float, default=None,
+                    help="molecules: largest latent noise (in latent sd) decoder smoothing trains on (default 1.0); "
+                         "changing it restarts smoothing")
     pt.add_argument("--seed", type=int, default=0)
     pt.add_argument("--eval-samples", type=int, default=10_000)
     pt.add_argument("--no-card", action="store_true")

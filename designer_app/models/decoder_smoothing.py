@@ -103,15 +103,30 @@ def smooth_decoder(dataset, work: Path, cfg, should_stop=lambda: False) -> Itera
             if elapsed >= budget or should_stop():
                 break  # the checkpoint below saves it
             if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
-                _checkpoint(model, opt, work, step, elapsed)
+                _checkpoint(model, opt, work, step, elapsed, cfg.decoder_noise)
                 last_ckpt = time.monotonic()
-    _checkpoint(model, opt, work, step, elapsed)
+    _checkpoint(model, opt, work, step, elapsed, cfg.decoder_noise)
     yield {"phase": "decoder-smoothing", "step": step, "seconds": round(elapsed), "done": elapsed >= budget}
 
 
-def _checkpoint(model, opt, work: Path, step: int, elapsed: float) -> None:
+def restart_if_noise_changed(work: Path, noise: float) -> bool:
+    """Discard a smoothing run made with another noise ceiling, so a resumed phase never mixes two.
+    Runs from before the ceiling was recorded used 0.5. Returns True when it discarded one."""
+    state = _state(work)
+    if state.get("smooth_step", 0) == 0 or state.get("smooth_noise", 0.5) == noise:
+        return False
+    for name in (SMOOTHED, "ae_smooth_opt.pt"):
+        (work / name).unlink(missing_ok=True)
+    for key in ("smooth_step", "smooth_seconds", "smooth_noise", "featuriser"):
+        state.pop(key, None)  # the featuriser was calibrated on the discarded decoder's molecules
+    (work / "ae_calibrated.safetensors").unlink(missing_ok=True)
+    _save_state(work, state)
+    return True
+
+
+def _checkpoint(model, opt, work: Path, step: int, elapsed: float, noise: float) -> None:
     save_weights(model, work / SMOOTHED)
     save_optimizer(opt, work / "ae_smooth_opt.pt")
     state = _state(work)
-    state.update(smooth_step=step, smooth_seconds=elapsed)
+    state.update(smooth_step=step, smooth_seconds=elapsed, smooth_noise=noise)
     _save_state(work, state)

@@ -84,7 +84,7 @@ class MoleculePretrainConfig:
     calibration_steps: int = 3000
     diffusion_target: str = "mean"
     decoder_smoothing_minutes: float = 0.0
-    decoder_noise: float = 0.5
+    decoder_noise: float = 1.0
     decoder_smoothing_lr: float = 3e-4
     denoiser_hidden: int = 384
     denoiser_blocks: int = 3
@@ -382,6 +382,10 @@ def run(data_file: Path, out: Path, cfg: MoleculePretrainConfig, should_stop=lam
         yield from train_diffusion(dataset, work, cfg, should_stop)
     if should_stop():
         return
+    if cfg.decoder_smoothing_minutes > 0:
+        from designer_app.models.decoder_smoothing import restart_if_noise_changed
+
+        restart_if_noise_changed(work, cfg.decoder_noise)
     if _state(work).get("smooth_seconds", 0.0) < cfg.decoder_smoothing_minutes * 60:
         from designer_app.models.decoder_smoothing import smooth_decoder
 
@@ -434,6 +438,8 @@ def pretrain(request) -> Iterator[dict]:
         cfg = replace(cfg, n_train=request.n_train)
     if request.ae_steps is not None:
         cfg = replace(cfg, ae_steps=request.ae_steps)
+    if request.decoder_noise is not None:
+        cfg = replace(cfg, decoder_noise=request.decoder_noise)
     yield from run(request.data, request.out, cfg)
     if request.card:
         write_card(request.out, request.data, command=request.command, n_samples=request.eval_samples)

@@ -33,6 +33,7 @@ class PretrainRequest:
         ae_steps: autoencoder step budget (ends that phase early); None = the trainer's default.
         smoothing_minutes: molecules only: wall-clock budget of the decoder-smoothing phase, on top of
             `minutes` (models/decoder_smoothing.py); None = the trainer's default, 0 = skip it.
+        decoder_noise: molecules only: the noise ceiling of decoder smoothing in latent sd; None = default.
         seed: seeds data splits and initialisation.
         eval_samples: samples drawn to measure the card's quality numbers.
         card: write CARD.md and quality.json at the end.
@@ -46,6 +47,7 @@ class PretrainRequest:
     n_train: int | None = None
     ae_steps: int | None = None
     smoothing_minutes: float | None = None
+    decoder_noise: float | None = None
     seed: int = 0
     eval_samples: int = 10_000
     card: bool = True

@@ -67,3 +67,38 @@ def test_decoder_smoothing_trains_only_the_decoder_and_recalibrates(tmp_path):
     assert not all(torch.equal(before[n], after[n]) for n in before if n.startswith("decoder."))
     # resumed with the budget spent: nothing trains again
     assert [p["phase"] for p in pm.run(data, out, smoothing)] == ["data", "export"]
+
+
+def test_changing_the_decoder_noise_restarts_smoothing_and_recalibration(tmp_path):
+    from dataclasses import replace
+
+    data, cfg = tiny_setup(tmp_path, ae_steps=4)
+    out = tmp_path / "prior"
+    first = replace(cfg, decoder_smoothing_minutes=0.01, checkpoint_minutes=0.001, decoder_noise=0.5)
+    list(pm.run(data, out, first))
+    work = out / "work"
+    state = json.loads((work / "state.json").read_text())
+    assert state["smooth_noise"] == 0.5 and state["smooth_step"] > 0
+    # the same noise resumes (nothing left to train); another noise discards that run and trains again
+    assert [p["phase"] for p in pm.run(data, out, first)] == ["data", "export"]
+    phases = [p["phase"] for p in pm.run(data, out, replace(first, decoder_noise=1.0))]
+    assert "decoder-smoothing" in phases and "featuriser" in phases
+    assert "autoencoder" not in phases and "diffusion" not in phases
+    state = json.loads((work / "state.json").read_text())
+    assert state["smooth_noise"] == 1.0 and state["featuriser"]["decoder_smoothing_steps"] == state["smooth_step"]
+
+
+def test_pretrain_cli_passes_the_decoder_noise(monkeypatch, tmp_path):
+    from designer_app import cli
+
+    seen = []
+
+    def fake_pretrain(request):
+        seen.append(request)
+        yield {"phase": "done"}
+
+    monkeypatch.setattr(pm, "pretrain", fake_pretrain)
+    assert cli.main(["pretrain", "molecules", "--out", str(tmp_path / "p"), "--decoder-noise", "1.5"]) == 0
+    assert seen[0].decoder_noise == 1.5
+    cli.main(["pretrain", "molecules", "--out", str(tmp_path / "p")])
+    assert seen[1].decoder_noise is None  # the trainer's default applies
