@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from designer_app.domains import chemistry
-from designer_app.models.latent_diffusion import _mean_step, sample, sampling_scheduler, step_sigmas
+from designer_app.models.latent_diffusion import round_trip, sample
 from designer_app.models.molecule_data import read_smiles
 from designer_app.models.molecule_prior import MoleculePrior
 from designer_app.models.priors import resolve_prior
@@ -34,20 +34,6 @@ def mean_qed(smiles: list[str | None]) -> float:
 def latents(prior: MoleculePrior, smiles: list[str]) -> torch.Tensor:
     """Standardised posterior means (N, D) of the molecules the vocabulary can represent."""
     return torch.tensor([row for row in prior.encode(smiles) if row is not None])
-
-
-@torch.no_grad()
-def round_trip(prior: MoleculePrior, x0: torch.Tensor, k: int, gen: torch.Generator) -> torch.Tensor:
-    """Noise x0 (N, D) to the k-th last sampling step, then run the last k reverse steps."""
-    sched = sampling_scheduler(prior.schedule)
-    steps = list(zip(sched.timesteps.tolist(), step_sigmas(sched)))[-k:]
-    t = torch.full((len(x0),), steps[0][0])
-    x = sched.add_noise(x0, torch.randn(x0.shape, generator=gen), t)
-    for t, sigma in steps:
-        x = _mean_step(sched, prior.denoiser(x, t), t, x)
-        if sigma > 0:
-            x = x + sigma * torch.randn(x.shape, generator=gen)
-    return x
 
 
 def main() -> None:
@@ -71,10 +57,8 @@ def main() -> None:
     for noise in (0.2, 0.5, 1.0):
         noisy = x_test + noise * torch.randn(x_test.shape, generator=gen)
         out[f"heldout_plus_noise_{noise}"] = mean_qed(prior.decode(noisy))
-    sched = sampling_scheduler(prior.schedule)
     for k in (3, 6, 10, 15):
-        x = round_trip(prior, x_test, k, gen)
-        t = sched.timesteps.tolist()[-k]
+        x, t = round_trip(prior.denoiser, x_test, prior.schedule, k, gen)
         out[f"round_trip_t{t}"] = {"qed": mean_qed(prior.decode(x)), "moved": float((x - x_test).norm(dim=1).mean())}
     out["nearest_training_latent"] = {
         "heldout": float(torch.cdist(x_test, x_train).min(1).values.median()),

@@ -117,9 +117,8 @@ def restart_if_noise_changed(work: Path, noise: float) -> bool:
         return False
     for name in (SMOOTHED, "ae_smooth_opt.pt"):
         (work / name).unlink(missing_ok=True)
-    for key in ("smooth_step", "smooth_seconds", "smooth_noise", "featuriser"):
-        state.pop(key, None)  # the featuriser was calibrated on the discarded decoder's molecules
-    (work / "ae_calibrated.safetensors").unlink(missing_ok=True)
+    for key in ("smooth_step", "smooth_seconds", "smooth_noise"):
+        state.pop(key, None)  # pretrain_molecules.run recalibrates the featuriser for the new decoder
     _save_state(work, state)
     return True
 

@@ -98,19 +98,39 @@ def sample(
     """Draw n samples (n, *shape), e.g. standardised latents (n, D) or images (n, C, H, W).
     Stops early (raising InterruptedError) when asked."""
     sched = sampling_scheduler(cfg)
-    sigmas = step_sigmas(sched)
+    steps = list(zip(sched.timesteps.tolist(), step_sigmas(sched)))
     out = []
     for start in range(0, n, batch_size):
         m = min(batch_size, n - start)
         x = torch.randn(_dims(m, shape), generator=generator).to(device)
-        for t, sigma in zip(sched.timesteps.tolist(), sigmas):
-            if should_stop():
-                raise InterruptedError("sampling stopped")
-            x = _mean_step(sched, model(x, t), t, x)
-            if sigma > 0:
-                x = x + sigma * torch.randn(_dims(m, shape), generator=generator).to(device)
-        out.append(x)
+        out.append(_reverse(model, x, sched, steps, generator, should_stop))
     return torch.cat(out)
+
+
+@torch.no_grad()
+def round_trip(model: torch.nn.Module, x0: torch.Tensor, cfg: ScheduleConfig, k: int,
+               generator: torch.Generator | None = None) -> tuple[torch.Tensor, int]:
+    """Noise x0 (B, *shape) to the k-th last sampling step and run the last k reverse steps back.
+    Returns the result (B, *shape) and that step's timestep t. How far a model's reverse process moves
+    real data from step t shows the scale at which it resolves the data (benchmarks/molecule_prior_diagnostics)."""
+    sched = sampling_scheduler(cfg)
+    steps = list(zip(sched.timesteps.tolist(), step_sigmas(sched)))[-k:]
+    t = steps[0][0]
+    x = sched.add_noise(x0, torch.randn(x0.shape, generator=generator).to(x0.device),
+                        torch.full((len(x0),), t, device=x0.device))
+    return _reverse(model, x, sched, steps, generator), t
+
+
+def _reverse(model: torch.nn.Module, x: torch.Tensor, sched: DDIMScheduler, steps: list[tuple[int, float]],
+             generator: torch.Generator | None, should_stop: Callable[[], bool] = lambda: False) -> torch.Tensor:
+    """Reverse steps [(t, sigma_t), ...] from x (B, *shape): the DDIM eta = 1 mean plus sigma_t noise."""
+    for t, sigma in steps:
+        if should_stop():
+            raise InterruptedError("sampling stopped")
+        x = _mean_step(sched, model(x, t), t, x)
+        if sigma > 0:
+            x = x + sigma * torch.randn(x.shape, generator=generator).to(x.device)
+    return x
 
 
 @dataclass

@@ -383,17 +383,15 @@ def run(data_file: Path, out: Path, cfg: MoleculePretrainConfig, should_stop=lam
     if should_stop():
         return
     if cfg.decoder_smoothing_minutes > 0:
-        from designer_app.models.decoder_smoothing import restart_if_noise_changed
+        from designer_app.models.decoder_smoothing import restart_if_noise_changed, smooth_decoder
 
         restart_if_noise_changed(work, cfg.decoder_noise)
-    if _state(work).get("smooth_seconds", 0.0) < cfg.decoder_smoothing_minutes * 60:
-        from designer_app.models.decoder_smoothing import smooth_decoder
-
-        yield from smooth_decoder(dataset, work, cfg, should_stop)
-        if should_stop():
-            return
+        if _state(work).get("smooth_seconds", 0.0) < cfg.decoder_smoothing_minutes * 60:
+            yield from smooth_decoder(dataset, work, cfg, should_stop)
+            if should_stop():
+                return
     state = _state(work)
-    if "featuriser" in state and state["featuriser"].get("decoder_smoothing_steps", 0) != state.get("smooth_step", 0):
+    if "featuriser" in state and _calibrated_for(state["featuriser"]) != _smoothed_decoder(state):
         # the calibration pairs were decoded by another decoder: calibrate again
         state.pop("featuriser")
         _save_state(work, state)
@@ -403,13 +401,13 @@ def run(data_file: Path, out: Path, cfg: MoleculePretrainConfig, should_stop=lam
     if "featuriser" not in _state(work):
         prior = MoleculePrior.load(out)
         report = calibrate_featuriser(prior, dataset, cfg, cfg.calibration_pairs, cfg.calibration_steps)
-        report["decoder_smoothing_steps"] = _state(work).get("smooth_step", 0)
+        state = _state(work)
+        report["decoder_smoothing_steps"], report["decoder_smoothing_noise"] = _smoothed_decoder(state)
         # keep the calibrated head only if it predicts decoded molecules better on held-out pairs
         if report["qed_spearman_after"] > report["qed_spearman_before"]:
             prior.extra.setdefault("training", {})["featuriser_calibration"] = report
             prior.save(out)
             save_weights(prior.autoencoder, work / "ae_calibrated.safetensors")
-        state = _state(work)
         state["featuriser"] = report
         _save_state(work, state)
         yield {"phase": "featuriser", **report}
@@ -418,6 +416,16 @@ def run(data_file: Path, out: Path, cfg: MoleculePretrainConfig, should_stop=lam
         load_weights(prior.autoencoder, work / "ae_calibrated.safetensors")
         prior.extra.setdefault("training", {})["featuriser_calibration"] = _state(work)["featuriser"]
         prior.save(out)
+
+
+def _smoothed_decoder(state: dict) -> tuple[int, float | None]:
+    """The decoder the work folder holds now: (smoothing steps, noise ceiling); (0, None) unsmoothed."""
+    return state.get("smooth_step", 0), state.get("smooth_noise")
+
+
+def _calibrated_for(report: dict) -> tuple[int, float | None]:
+    """The decoder a featuriser calibration report was made with; stale when it is not the current one."""
+    return report.get("decoder_smoothing_steps", 0), report.get("decoder_smoothing_noise")
 
 
 def pretrain(request) -> Iterator[dict]:

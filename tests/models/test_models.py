@@ -9,7 +9,9 @@ import torch
 from designer_app.config import FinetuneConfig, RewardConfig
 from designer_app.core.methods import Acquisition
 from designer_app.models.finetune import seiko_finetune
-from designer_app.models.latent_diffusion import ScheduleConfig, sample, sample_with_kl, sampling_scheduler, step_sigmas
+from designer_app.models.latent_diffusion import (
+    ScheduleConfig, round_trip, sample, sample_with_kl, sampling_scheduler, step_sigmas,
+)
 from designer_app.models.molecule_prior import MoleculePrior
 from designer_app.models.reward import RewardEnsemble, fit_ensemble
 from designer_app.models.serialization import load_weights, save_weights
@@ -64,6 +66,16 @@ def test_sampling_is_seeded(tiny_prior):
     a = sample(prior.denoiser, 4, prior.latent_dim, prior.schedule, torch.Generator().manual_seed(1))
     b = sample(prior.denoiser, 4, prior.latent_dim, prior.schedule, torch.Generator().manual_seed(1))
     assert a.shape == (4, prior.latent_dim) and torch.equal(a, b)
+
+
+def test_round_trip_starts_at_the_kth_last_step_and_moves_further_from_later_steps(tiny_prior):
+    prior = MoleculePrior.load(tiny_prior)
+    x0 = torch.randn(64, prior.latent_dim, generator=torch.Generator().manual_seed(0))
+    timesteps = sampling_scheduler(prior.schedule).timesteps.tolist()
+    near, t_near = round_trip(prior.denoiser, x0, prior.schedule, 1, torch.Generator().manual_seed(1))
+    far, t_far = round_trip(prior.denoiser, x0, prior.schedule, len(timesteps), torch.Generator().manual_seed(1))
+    assert (t_near, t_far) == (timesteps[-1], timesteps[0]) and near.shape == x0.shape
+    assert (near - x0).norm(dim=1).mean() < (far - x0).norm(dim=1).mean()
 
 
 def test_sampling_honours_stop_flag(tiny_prior):
