@@ -23,7 +23,7 @@ def run_one(home: str, method: str, args) -> dict:
     name = f"demo-{method}-s{args.seed}"
     if not (Path(home) / "campaigns" / name / "campaign.db").exists():
         campaigns.create(CampaignConfig(name=name, oracle=args.oracle, method=method, rounds=args.rounds,
-                                        batch_size=args.batch_size, seed=args.seed), home)
+                                        batch_size=args.batch_size, seed=args.seed, prior=args.prior), home)
     t0 = time.monotonic()
     for _ in campaigns.run(name, home):
         pass
@@ -60,6 +60,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=4)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--prior", default="", help="a prior folder or shipped name (default: the domain's)")
     p.add_argument("--out", default="docs/results")
     args = p.parse_args()
     results = [run_one(args.home, m, args) for m in args.methods.split(",")]

@@ -30,6 +30,9 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "alpha-0.001": ("--set", "alpha=0.001"),
     "beta-3": ("--set", "beta=3.0"),
     "beta-0.3": ("--set", "beta=0.3"),
+    "beta-0.1": ("--set", "beta=0.1"),
+    "alpha-0.01": ("--set", "alpha=0.01"),
+    "alpha-0.01-beta-0.3": ("--set", "alpha=0.01", "--set", "beta=0.3"),
 }
 
 

@@ -4,6 +4,8 @@ Metrics per run (designer_app.core.metrics), then mean ± sd over seeds per meth
 - best: the best true score found (best-so-far at the end of the budget);
 - top-k: mean of the k best true scores found;
 - top-k AUC: PMO's area under the top-k-mean curve over oracle calls divided by the budget;
+- last round: mean true score of the last round's measured batch, i.e. how good the campaign's final
+  model proposes (what SEIKO's fine-tuning optimises; the other columns read only the best few items);
 - regret: optimum − best (when the oracle's optimum is known);
 - unique: distinct feasible designs / proposals; infeasible: proposals the domain or oracle rejected;
 - s/round: mean wall seconds per round (propose + score + fit + fine-tune, from the store's timings).
@@ -46,6 +48,7 @@ class RunMetrics:
     best: float | None
     top_k: float | None
     top_k_auc: float
+    last_round_mean: float | None
     regret: float | None
     unique_fraction: float
     infeasible_fraction: float
@@ -61,6 +64,7 @@ class MethodSummary:
     best: Stat | None
     top_k: Stat | None
     top_k_auc: Stat | None
+    last_round_mean: Stat | None
     regret: Stat | None
     unique_fraction: Stat | None
     infeasible_fraction: Stat | None
@@ -73,10 +77,12 @@ def run_metrics(run, k: int = 10) -> RunMetrics:
     best = best_curve[-1] if best_curve else None
     top = metrics.top_k_mean(run.values, k)
     per_round = [sum(r.seconds.values()) for r in run.rounds]
+    last = [v for v in run.rounds[-1].scores if v is not None] if run.rounds else []
     return RunMetrics(
         best=best,
         top_k=top[-1] if top else None,
         top_k_auc=metrics.top_k_auc(run.values, run.budget, k),
+        last_round_mean=statistics.fmean(last) if last else None,
         regret=None if run.optimum is None or best is None else run.optimum - best,
         unique_fraction=run.unique_fraction,
         infeasible_fraction=run.infeasible_fraction,
@@ -97,6 +103,7 @@ def summarise(runs: Sequence, methods: Sequence[str], k: int = 10) -> list[Metho
                 best=Stat.of([m.best for m in mine]),
                 top_k=Stat.of([m.top_k for m in mine]),
                 top_k_auc=Stat.of([m.top_k_auc for m in mine]),
+                last_round_mean=Stat.of([m.last_round_mean for m in mine]),
                 regret=Stat.of([m.regret for m in mine]),
                 unique_fraction=Stat.of([m.unique_fraction for m in mine]),
                 infeasible_fraction=Stat.of([m.infeasible_fraction for m in mine]),
@@ -109,12 +116,13 @@ def summarise(runs: Sequence, methods: Sequence[str], k: int = 10) -> list[Metho
 def markdown_table(rows: Sequence[MethodSummary], k: int = 10) -> str:
     """The summary table; the best mean of each score column is bold."""
     with_regret = any(r.regret is not None for r in rows)
-    head = ["method", "runs", "best", f"top-{k} mean", f"top-{k} AUC"] + (["regret"] if with_regret else [])
+    head = ["method", "runs", "best", f"top-{k} mean", f"top-{k} AUC", "last round"]
+    head += ["regret"] if with_regret else []
     head += ["unique", "infeasible", "s/round"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     top = {
         name: max((getattr(r, name).mean for r in rows if getattr(r, name)), default=None)
-        for name in ("best", "top_k", "top_k_auc")
+        for name in ("best", "top_k", "top_k_auc", "last_round_mean")
     }
 
     def cell(stat: Stat | None, name: str = "", digits: int = 3) -> str:
@@ -124,7 +132,8 @@ def markdown_table(rows: Sequence[MethodSummary], k: int = 10) -> str:
         return f"**{text}**" if name and top.get(name) is not None and abs(stat.mean - top[name]) < 1e-12 else text
 
     for r in rows:
-        cells = [r.method, str(r.n_runs), cell(r.best, "best"), cell(r.top_k, "top_k"), cell(r.top_k_auc, "top_k_auc")]
+        cells = [r.method, str(r.n_runs), cell(r.best, "best"), cell(r.top_k, "top_k"), cell(r.top_k_auc, "top_k_auc"),
+                 cell(r.last_round_mean, "last_round_mean")]
         if with_regret:
             cells.append(cell(r.regret))
         cells += [cell(r.unique_fraction, digits=2), cell(r.infeasible_fraction, digits=2),

@@ -200,6 +200,7 @@ def cmd_pretrain(args) -> int:
         ae_steps=args.ae_steps,
         smoothing_minutes=args.smoothing_minutes,
         decoder_noise=args.decoder_noise,
+        kl_weight=args.kl_weight,
         seed=args.seed,
         eval_samples=args.eval_samples,
         card=not args.no_card,
@@ -345,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--decoder-noise", type=float, default=None,
                     help="molecules: largest latent noise (in latent sd) decoder smoothing trains on (default 1.0); "
                          "changing it restarts smoothing")
+    pt.add_argument("--kl-weight", type=float, default=None,
+                    help="molecules: the autoencoder's KL weight (default 0.5); fixed once the autoencoder has started")
     pt.add_argument("--seed", type=int, default=0)
     pt.add_argument("--eval-samples", type=int, default=10_000)
     pt.add_argument("--no-card", action="store_true")

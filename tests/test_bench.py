@@ -42,7 +42,9 @@ def test_tiny_bench_writes_well_formed_outputs(tmp_path, tiny_prior):
     assert rows["ga"]["top_k_auc"]["mean"] == pytest.approx(expected_auc)
     assert rows["ga"]["best"]["mean"] == pytest.approx(sum(max(v for v in r.values if v is not None) for r in ga) / 2)
     text = (out / "summary.md").read_text()
-    assert "| method | runs | best | top-10 mean | top-10 AUC | regret |" in text
+    assert "| method | runs | best | top-10 mean | top-10 AUC | last round | regret |" in text
+    expected_last = sum(sum(run.rounds[-1].scores) / len(run.rounds[-1].scores) for run in ga) / 2  # qed never fails
+    assert rows["ga"]["last_round_mean"]["mean"] == pytest.approx(expected_last)
     assert all(f"| {m} | 2 |" in text for m in ("pretrained", "ga", "greedy"))
     for png in ("best_so_far.png", "top10.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -85,3 +87,25 @@ def test_summary_mean_and_sd_by_hand():
     assert row.regret.mean == pytest.approx(0.3)
     # k=1, budget 4: run 0 curve 0.2, 0.6 then flat: trapezoids (0+0.2)/2 + (0.2+0.6)/2 + 0.6 + 0.6
     assert run_metrics(runs[0], k=1).top_k_auc == pytest.approx((0.1 + 0.4 + 0.6 + 0.6) / 4)
+    assert row.last_round_mean is None  # these runs carry no rounds
+
+
+def test_last_round_mean_reads_only_the_last_batch_and_skips_failures():
+    from designer_app.bench import RoundResult
+    from designer_app.bench_report import markdown_table
+
+    def rnd(index, scores):
+        return RoundResult(index, len(scores), scores, {"propose": 1.0}, 1.0, 0.0, None, None)
+
+    def run(method, seed, rounds):
+        values = [v for r in rounds for v in r.scores]
+        return RunResult(method, seed, budget=len(values), optimum=None, values=values, rounds=rounds,
+                         unique_fraction=1.0, infeasible_fraction=0.0, wall_seconds=1.0)
+
+    runs = [run("a", 0, [rnd(1, [0.9, 0.1]), rnd(2, [0.2, None, 0.4])]), run("a", 1, [rnd(1, [0.0]), rnd(2, [0.5])]),
+            run("b", 0, [rnd(1, [0.9]), rnd(2, [0.1])])]
+    assert run_metrics(runs[0]).last_round_mean == pytest.approx(0.3)  # (0.2 + 0.4) / 2; the failure is skipped
+    a, b = summarise(runs, ["a", "b"])
+    assert a.last_round_mean.mean == pytest.approx(0.4) and b.last_round_mean.mean == pytest.approx(0.1)
+    table = markdown_table([a, b])
+    assert "| a | 2 |" in table and "**0.400 ± 0.141**" in table  # the best last round is bold

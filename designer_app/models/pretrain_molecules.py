@@ -45,7 +45,10 @@ class MoleculePretrainConfig:
         max_len: longest SELFIES token sequence kept.
         batch_size: autoencoder batch size.
         lr: autoencoder learning rate (Adam).
-        kl_weight: final weight of the KL term (beta-VAE); a small value keeps reconstructions exact.
+        kl_weight: final weight of the KL term (beta-VAE). 0.05 kept reconstructions exact (0.83 held out) but
+            left the latent sparse: the denoiser's samples fell between molecules and decoded to mean QED
+            0.64 (0.72 after decoder smoothing). 0.5 trades exactness (0.17) for a filled latent whose
+            samples decode to 0.74 (0.80 after smoothing; held-out MOSES 0.81) — see the prior's card.
         kl_warmup_steps: linear warm-up of the KL weight from 0.
         prop_weight: weight of the standardised descriptor regression.
         ae_minutes: wall-clock budget of the autoencoder phase (in total over resumptions).
@@ -73,7 +76,7 @@ class MoleculePretrainConfig:
     max_len: int = 56
     batch_size: int = 128
     lr: float = 1e-3
-    kl_weight: float = 0.05
+    kl_weight: float = 0.5
     kl_warmup_steps: int = 3000
     prop_weight: float = 2.0
     ae_minutes: float = 60.0
@@ -153,6 +156,12 @@ def train_autoencoder(
     model = SelfiesAutoencoder(ae_cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     state = _state(work)
+    # a run resumed with another KL weight would mix two objectives in one autoencoder; work folders
+    # from before the weight was recorded were all trained with 0.05
+    trained_with = state.get("ae_kl_weight", 0.05 if state.get("ae_step") else None)
+    if trained_with is not None and trained_with != cfg.kl_weight:
+        raise ValueError(f"{work} holds an autoencoder trained with KL weight {trained_with}; rerun with "
+                         f"--kl-weight {trained_with} to continue it, or give a new --out to train another")
     if (work / "ae.safetensors").exists():
         load_weights(model, work / "ae.safetensors", device)
         load_optimizer(opt, work / "ae_opt.pt")
@@ -193,13 +202,13 @@ def train_autoencoder(
                 history.clear()
                 yield {"phase": "autoencoder", "step": step, "epoch": epoch, "seconds": round(elapsed), **avg}
             if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60 or done():
-                _checkpoint_ae(model, opt, work, step, elapsed, epoch)
+                _checkpoint_ae(model, opt, work, step, elapsed, epoch, cfg.kl_weight)
                 last_ckpt = time.monotonic()
             if done():
                 break
         else:
             epoch += 1
-    _checkpoint_ae(model, opt, work, step, elapsed, epoch)
+    _checkpoint_ae(model, opt, work, step, elapsed, epoch, cfg.kl_weight)
     model.eval()
     val = ids_all[-n_val:].to(device)
     with torch.no_grad():
@@ -221,11 +230,11 @@ def ae_learning_rate(base: float, progress: float) -> float:
     return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
-def _checkpoint_ae(model, opt, work: Path, step: int, elapsed: float, epoch: int) -> None:
+def _checkpoint_ae(model, opt, work: Path, step: int, elapsed: float, epoch: int, kl_weight: float) -> None:
     save_weights(model, work / "ae.safetensors")
     save_optimizer(opt, work / "ae_opt.pt")
     state = _state(work)
-    state.update(ae_step=step, ae_seconds=elapsed, ae_epoch=epoch, ae_config=asdict(model.config))
+    state.update(ae_step=step, ae_seconds=elapsed, ae_epoch=epoch, ae_config=asdict(model.config), ae_kl_weight=kl_weight)
     _save_state(work, state)
 
 
@@ -448,6 +457,8 @@ def pretrain(request) -> Iterator[dict]:
         cfg = replace(cfg, ae_steps=request.ae_steps)
     if request.decoder_noise is not None:
         cfg = replace(cfg, decoder_noise=request.decoder_noise)
+    if request.kl_weight is not None:
+        cfg = replace(cfg, kl_weight=request.kl_weight)
     yield from run(request.data, request.out, cfg)
     if request.card:
         write_card(request.out, request.data, command=request.command, n_samples=request.eval_samples)

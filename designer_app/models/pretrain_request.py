@@ -34,6 +34,7 @@ class PretrainRequest:
         smoothing_minutes: molecules only: wall-clock budget of the decoder-smoothing phase, on top of
             `minutes` (models/decoder_smoothing.py); None = the trainer's default, 0 = skip it.
         decoder_noise: molecules only: the noise ceiling of decoder smoothing in latent sd; None = default.
+        kl_weight: molecules only: the autoencoder's KL weight (beta-VAE); None = the trainer's default.
         seed: seeds data splits and initialisation.
         eval_samples: samples drawn to measure the card's quality numbers.
         card: write CARD.md and quality.json at the end.
@@ -48,6 +49,7 @@ class PretrainRequest:
     ae_steps: int | None = None
     smoothing_minutes: float | None = None
     decoder_noise: float | None = None
+    kl_weight: float | None = None
     seed: int = 0
     eval_samples: int = 10_000
     card: bool = True

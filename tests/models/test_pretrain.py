@@ -98,7 +98,32 @@ def test_pretrain_cli_passes_the_decoder_noise(monkeypatch, tmp_path):
         yield {"phase": "done"}
 
     monkeypatch.setattr(pm, "pretrain", fake_pretrain)
-    assert cli.main(["pretrain", "molecules", "--out", str(tmp_path / "p"), "--decoder-noise", "1.5"]) == 0
-    assert seen[0].decoder_noise == 1.5
-    cli.main(["pretrain", "molecules", "--out", str(tmp_path / "p")])
-    assert seen[1].decoder_noise is None  # the trainer's default applies
+    argv = ["pretrain", "molecules", "--out", str(tmp_path / "p")]
+    assert cli.main([*argv, "--decoder-noise", "1.5", "--kl-weight", "0.5"]) == 0
+    assert seen[0].decoder_noise == 1.5 and seen[0].kl_weight == 0.5
+    cli.main(argv)
+    assert seen[1].decoder_noise is None and seen[1].kl_weight is None  # the trainer's defaults apply
+
+
+def test_a_resumed_autoencoder_keeps_its_kl_weight(tmp_path):
+    from dataclasses import replace
+
+    import pytest
+
+    data, cfg = tiny_setup(tmp_path, ae_steps=4)
+    out = tmp_path / "prior"
+    list(pm.run(data, out, replace(cfg, kl_weight=0.2)))
+    assert json.loads((out / "work" / "state.json").read_text())["ae_kl_weight"] == 0.2
+    more = replace(cfg, ae_steps=8)
+    with pytest.raises(ValueError, match="--kl-weight 0.2"):
+        list(pm.run(data, out, more))  # the default 0.5 would mix two objectives in one autoencoder
+    assert json.loads((out / "work" / "state.json").read_text())["ae_step"] == 4
+    list(pm.run(data, out, replace(more, kl_weight=0.2)))
+    assert json.loads((out / "work" / "state.json").read_text())["ae_step"] == 8
+    # a work folder from before the weight was recorded was trained with 0.05
+    state_file = out / "work" / "state.json"
+    state = json.loads(state_file.read_text())
+    del state["ae_kl_weight"]
+    state_file.write_text(json.dumps(state))
+    with pytest.raises(ValueError, match="--kl-weight 0.05"):
+        list(pm.run(data, out, replace(cfg, ae_steps=12)))
