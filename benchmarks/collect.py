@@ -66,18 +66,21 @@ def _wins(runs, spec) -> str:
     """Per seed, does seiko-ucb beat each baseline (same seed = same first batch), by top-10 AUC and by
     last-round mean?"""
     figures = {(r.method, r.seed): run_metrics(r, spec.k) for r in runs}
-    text = []
-    for name, attr in ((f"top-{spec.k} AUC", "top_k_auc"), ("last-round mean", "last_round_mean")):
-        parts = []
-        for other in ("pretrained", "greedy", "non-adaptive", "ga"):
-            pairs = [(getattr(figures[("seiko-ucb", s)], attr), getattr(figures[(other, s)], attr)) for s in spec.seeds
-                     if ("seiko-ucb", s) in figures and (other, s) in figures]
-            pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
-            if pairs:
-                parts.append(f"{other} {sum(a > b for a, b in pairs)}/{len(pairs)}")
-        if parts:
-            text.append(f"seiko-ucb's {name} beats, seed by seed: " + ", ".join(parts) + ".")
-    return " ".join(text)
+    text = [_wins_by(figures, spec.seeds, name, attr)
+            for name, attr in ((f"top-{spec.k} AUC", "top_k_auc"), ("last-round mean", "last_round_mean"))]
+    return " ".join(t for t in text if t)
+
+
+def _wins_by(figures: dict, seeds, name: str, attr: str) -> str:
+    """"seiko-ucb's NAME beats, seed by seed: pretrained 3/3, ..." for one RunMetrics field."""
+    parts = []
+    for other in ("pretrained", "greedy", "non-adaptive", "ga"):
+        pairs = [(getattr(figures[("seiko-ucb", s)], attr), getattr(figures[(other, s)], attr)) for s in seeds
+                 if ("seiko-ucb", s) in figures and (other, s) in figures]
+        pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
+        if pairs:
+            parts.append(f"{other} {sum(a > b for a, b in pairs)}/{len(pairs)}")
+    return f"seiko-ucb's {name} beats, seed by seed: " + ", ".join(parts) + "." if parts else ""
 
 
 def compute_section(path: Path) -> str:

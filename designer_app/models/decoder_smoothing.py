@@ -109,18 +109,17 @@ def smooth_decoder(dataset, work: Path, cfg, should_stop=lambda: False) -> Itera
     yield {"phase": "decoder-smoothing", "step": step, "seconds": round(elapsed), "done": elapsed >= budget}
 
 
-def restart_if_noise_changed(work: Path, noise: float) -> bool:
+def restart_if_noise_changed(work: Path, noise: float) -> None:
     """Discard a smoothing run made with another noise ceiling, so a resumed phase never mixes two.
-    Runs from before the ceiling was recorded used 0.5. Returns True when it discarded one."""
+    Runs from before the ceiling was recorded used 0.5."""
     state = _state(work)
     if state.get("smooth_step", 0) == 0 or state.get("smooth_noise", 0.5) == noise:
-        return False
+        return
     for name in (SMOOTHED, "ae_smooth_opt.pt"):
         (work / name).unlink(missing_ok=True)
     for key in ("smooth_step", "smooth_seconds", "smooth_noise"):
         state.pop(key, None)  # pretrain_molecules.run recalibrates the featuriser for the new decoder
     _save_state(work, state)
-    return True
 
 
 def _checkpoint(model, opt, work: Path, step: int, elapsed: float, noise: float) -> None:

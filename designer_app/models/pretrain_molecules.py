@@ -234,7 +234,8 @@ def _checkpoint_ae(model, opt, work: Path, step: int, elapsed: float, epoch: int
     save_weights(model, work / "ae.safetensors")
     save_optimizer(opt, work / "ae_opt.pt")
     state = _state(work)
-    state.update(ae_step=step, ae_seconds=elapsed, ae_epoch=epoch, ae_config=asdict(model.config), ae_kl_weight=kl_weight)
+    state.update(ae_step=step, ae_seconds=elapsed, ae_epoch=epoch, ae_config=asdict(model.config),
+                 ae_kl_weight=kl_weight)
     _save_state(work, state)
 
 

@@ -136,10 +136,12 @@ def _calibration(training: dict) -> str:
     return f"{cal['qed_spearman_before']:.3f} → {cal['qed_spearman_after']:.3f} on {cal['featuriser_pairs']:,} pairs"
 
 
-def _smoothing_noise(r: dict) -> str:
-    if not r["training"].get("decoder_smoothing_steps"):
-        return "– (not smoothed)"
-    return f"{r['pretrain'].get('decoder_noise')} latent sd"
+def _latent_settings(r: dict) -> str:
+    """The card's sentence on the settings that shape the latent: the KL weight and the smoothing noise."""
+    cfg = r["pretrain"]
+    noise = f"{cfg.get('decoder_noise')} latent sd" if r["training"].get("decoder_smoothing_steps") else "– (not smoothed)"
+    return (f"Autoencoder KL weight {cfg.get('kl_weight')} (β-VAE, warmed up over {cfg.get('kl_warmup_steps')} steps); "
+            f"decoder smoothing noise\nceiling {noise}.")
 
 
 def render_card(name: str, r: dict) -> str:
@@ -179,8 +181,7 @@ Training is resumable: rerunning the command continues from `<out>/work/` (the `
 | latent denoiser | {r['parameters']['denoiser']:,} | {t.get('diffusion_steps')} | {t.get('diffusion_minutes')} min |
 | decoder smoothing (decoder only, `models/decoder_smoothing.py`) | — | {t.get('decoder_smoothing_steps', 0)} | {t.get('decoder_smoothing_minutes', 0)} min |
 
-Autoencoder KL weight {r['pretrain'].get('kl_weight')} (β-VAE, warmed up over {r['pretrain'].get('kl_warmup_steps')} steps); decoder smoothing noise
-ceiling {_smoothing_noise(r)}.
+{_latent_settings(r)}
 Machine: {r['machine']} (CPU only). Held-out exact SELFIES reconstruction (greedy decode of the posterior mean):
 {(r['heldout_reconstruction'] or 0):.3f}. Featuriser calibration (Spearman of predicted vs decoded-molecule QED on
 held-out latent pairs, before → after): {_calibration(t)}.
