@@ -2,7 +2,8 @@
 
     python benchmarks/demo_campaigns.py --home /tmp/demo --methods seiko-ucb,greedy,pretrained --out docs/results
 
-Each campaign is a normal campaign (`designer-app new` + `run`); the table reads `status --json`.
+Each campaign is a normal campaign (`designer-app new` + `run`, with the prior's recommended settings under
+the options given here, as `new` applies them); the table reads `status --json`.
 Writes <out>/demo_campaigns.json and <out>/demo_campaigns.md.
 """
 
@@ -22,8 +23,13 @@ ALL = "pretrained,greedy,non-adaptive,seiko-ucb,seiko-bootstrap,seiko-ts,ga"
 def run_one(home: str, method: str, args) -> dict:
     name = f"demo-{method}-s{args.seed}"
     if not (Path(home) / "campaigns" / name / "campaign.db").exists():
-        campaigns.create(CampaignConfig(name=name, oracle=args.oracle, method=method, rounds=args.rounds,
-                                        batch_size=args.batch_size, seed=args.seed, prior=args.prior), home)
+        data = {"name": name, "domain": "molecules", "oracle": args.oracle, "prior": args.prior}
+        explicit = {"method": method, "rounds": args.rounds, "batch_size": args.batch_size, "seed": args.seed}
+        if args.beta is not None:
+            explicit["beta"] = args.beta
+        recommended = campaigns.prior_campaign_defaults(args.prior, "molecules")
+        data = campaigns.merge_settings(campaigns.merge_settings(data, recommended), explicit)
+        campaigns.create(CampaignConfig.from_json(data), home)
     t0 = time.monotonic()
     for _ in campaigns.run(name, home):
         pass
@@ -61,6 +67,7 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--prior", default="", help="a prior folder or shipped name (default: the domain's)")
+    p.add_argument("--beta", type=float, default=None, help="UCB bonus weight (default: as `designer-app new`)")
     p.add_argument("--out", default="docs/results")
     args = p.parse_args()
     results = [run_one(args.home, m, args) for m in args.methods.split(",")]

@@ -73,6 +73,16 @@ class BenchSpec:
         """The settings the prior recommends (config.json `campaign_defaults`), applied under overrides."""
         return prior_campaign_defaults(self.prior, self.domain)
 
+    def prior_weights(self) -> str | None:
+        """sha256 of the prior's weight files (models.priors.weights_fingerprint); None when the prior
+        cannot be found (creating the first run reports that with advice)."""
+        from designer_app.models.priors import resolve_prior, weights_fingerprint
+
+        try:
+            return weights_fingerprint(resolve_prior(self.prior, self.domain))
+        except (FileNotFoundError, ValueError):
+            return None
+
     @property
     def rounds(self) -> int:
         return self.budget // self.batch_size
@@ -219,14 +229,21 @@ def run_bench(spec: BenchSpec, out: str | Path, command: str = "", keep_campaign
 
 
 def _check_same_spec(spec: BenchSpec, out: Path) -> None:
-    """Refuse to mix runs of different specifications in one folder (their numbers would not compare)."""
+    """Refuse to mix runs of different specifications in one folder (their numbers would not compare),
+    including runs of another trained prior under the same name (a retrained or replaced prior)."""
     path = out / "spec.json"
     mine = spec_json(spec)
     if path.exists():
         theirs = json.loads(path.read_text())
+        if theirs.get("prior_weights") is None and any((out / "runs").glob("*.json")):
+            raise ConfigError(
+                f"{out} holds runs whose prior weights were not recorded (made before designer-app recorded "
+                f"them), so they may come from another version of the prior; choose another --out"
+            )
         comparable = {k: v for k, v in mine.items() if k not in ("methods", "seeds")}
         if {k: theirs.get(k) for k in comparable} != comparable:
-            raise ConfigError(f"{out} holds a benchmark with other settings ({path}); choose another --out")
+            what = "another prior's weights" if theirs.get("prior_weights") != mine["prior_weights"] else "other settings"
+            raise ConfigError(f"{out} holds a benchmark with {what} ({path}); choose another --out")
     write_json(path, mine)
 
 
@@ -235,6 +252,8 @@ def spec_json(spec: BenchSpec) -> dict:
     data["methods"], data["seeds"] = list(spec.methods), list(spec.seeds)
     # recorded so that runs made before a prior's recommendations changed are never mixed with later ones
     data["prior_defaults"] = spec.prior_defaults()
+    # and so that runs of a retrained prior under the same name are never mixed with the old one's
+    data["prior_weights"] = spec.prior_weights()
     return data
 
 

@@ -65,6 +65,54 @@ def test_bench_resumes_and_refuses_other_settings(tmp_path, tiny_prior, capsys):
     assert "other settings" in capsys.readouterr().err
 
 
+def test_bench_refuses_runs_of_another_prior_under_the_same_name(tmp_path, tiny_prior, capsys):
+    """Retraining a prior in place must not let a rerun silently reuse the old prior's runs."""
+    import shutil
+
+    prior = tmp_path / "prior"
+    shutil.copytree(tiny_prior, prior)
+    out = tmp_path / "bench"
+    _bench(tmp_path, prior, out, methods="pretrained")
+    spec = json.loads((out / "spec.json").read_text())
+    assert len(spec["prior_weights"]) == 64
+    # the same prior folder, retrained: one weight byte differs
+    weights = prior / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1
+    weights.write_bytes(bytes(data))
+    capsys.readouterr()
+    argv = ["bench", "--oracle", "qed", "--prior", str(prior), "--methods", "pretrained", "--budget", "16",
+            "--batch-size", "8", "--seeds", "2", "--out", str(out), *TINY_SETTINGS]
+    assert main(argv) == 2
+    assert "another prior's weights" in capsys.readouterr().err
+    # a folder from before the weights were recorded holds runs of an unknown prior version
+    del spec["prior_weights"]
+    (out / "spec.json").write_text(json.dumps(spec))
+    assert main(argv) == 2
+    assert "weights were not recorded" in capsys.readouterr().err
+    assert len(list((out / "runs").glob("*.json"))) == 2  # nothing stored was removed
+
+
+def test_weights_fingerprint_covers_weights_only(tmp_path, tiny_prior):
+    import shutil
+
+    from designer_app.models.priors import weights_fingerprint
+
+    prior = tmp_path / "prior"
+    shutil.copytree(tiny_prior, prior)
+    before = weights_fingerprint(prior)
+    # a training work folder and the card do not change which weights a campaign loads
+    (prior / "work").mkdir()
+    (prior / "work" / "checkpoint.safetensors").write_bytes(b"x")
+    (prior / "CARD.md").write_text("notes")
+    assert weights_fingerprint(prior) == before
+    (prior / "extra.safetensors").write_bytes(b"y")
+    assert weights_fingerprint(prior) != before
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="no weight files"):
+        weights_fingerprint(tmp_path / "empty")
+
+
 def test_spec_validation_says_what_to_change():
     with pytest.raises(ConfigError, match="multiple of the batch size"):
         BenchSpec("molecules", "qed", ("greedy",), budget=20, batch_size=8, seeds=(0,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -92,6 +93,28 @@ def prior_domain(folder: Path) -> str:
     if kind == "diffusers":
         return "images"
     return json.loads((folder / "config.json").read_text()).get("domain", "?")
+
+
+# the files that hold a prior's weights (ours: model.safetensors; a diffusers folder: any of these)
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
+
+
+def weights_fingerprint(folder: str | Path) -> str:
+    """sha256 over a prior folder's weight files (relative path and bytes, in path order), so that two
+    runs can tell whether they used the same trained prior. Training work folders (`work/`) are left
+    out: they hold checkpoints, not the weights a campaign loads."""
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES
+                   and "work" not in p.relative_to(folder).parts[:-1])
+    if not files:
+        raise FileNotFoundError(f"no weight files ({', '.join(WEIGHT_SUFFIXES)}) in {folder}")
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def load_prior(folder: str | Path, domain: str, device: str | None = None):
