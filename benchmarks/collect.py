@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import statistics
 from pathlib import Path
 
 from designer_app.bench import BenchSpec, RunResult
@@ -83,6 +85,54 @@ def _wins_by(figures: dict, seeds, name: str, attr: str) -> str:
     return f"seiko-ucb's {name} beats, seed by seed: " + ", ".join(parts) + "." if parts else ""
 
 
+RIVALS = ("pretrained", "greedy", "non-adaptive")  # the methods the tuning target says seiko-ucb must beat
+
+
+CLEAR_T = 2.0  # paired t (seeds start from the same prior batch) above which a lead counts as clear
+
+
+def paired_t(diffs: list[float]) -> float:
+    """Mean over sd/sqrt(n) of per-seed differences; +-inf when every seed differs by the same amount."""
+    mean = statistics.fmean(diffs)
+    sd = statistics.stdev(diffs) if len(diffs) > 1 else 0.0
+    if sd == 0.0:
+        return math.copysign(math.inf, mean) if mean else 0.0
+    return mean / (sd / math.sqrt(len(diffs)))
+
+
+def tally_table(folders: list[Path], attr: str, digits: int = 3) -> str:
+    """One row per task: the mean over seeds of one RunMetrics field for seiko-ucb, its rivals and the GA
+    (the largest in bold), whether seiko-ucb is above all three rivals (the tuning target), by how much, and
+    whether clearly: the paired t of seiko-ucb minus each rival over seeds, the weakest of the three shown;
+    a lead counts as clear when that t is at least CLEAR_T."""
+    head = ["task", "size", "seiko-ucb", *RIVALS, "ga", "above all three", "margin over the best of them",
+            "weakest paired t", "clearly above", "per-seed wins vs " + " / ".join(RIVALS)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    above_count = clear_count = 0
+    for folder in folders:
+        data = json.loads((folder / "results.json").read_text())
+        spec = BenchSpec.from_json(data["spec"])
+        runs = [RunResult.from_json(r) for r in data["runs"]]
+        figures = {(r.method, r.seed): getattr(run_metrics(r, spec.k), attr) for r in runs}
+        means = {m: statistics.fmean(v) for m in ("seiko-ucb", *RIVALS, "ga")
+                 if (v := [figures[(m, s)] for s in spec.seeds if figures.get((m, s)) is not None])}
+        top = max(means.values())
+        cells = [f"**{means[m]:.{digits}f}**" if m in means and means[m] == top else
+                 (f"{means[m]:.{digits}f}" if m in means else "–") for m in ("seiko-ucb", *RIVALS, "ga")]
+        margin = means["seiko-ucb"] - max(means[m] for m in RIVALS)
+        weakest = min(paired_t([figures[("seiko-ucb", s)] - figures[(m, s)] for s in spec.seeds]) for m in RIVALS)
+        above, clear = margin > 0, margin > 0 and weakest >= CLEAR_T
+        above_count, clear_count = above_count + above, clear_count + clear
+        wins = " / ".join(
+            f"{sum(figures[('seiko-ucb', s)] > figures[(m, s)] for s in spec.seeds)}/{len(spec.seeds)}" for m in RIVALS)
+        size = f"{spec.rounds} × {spec.batch_size}, {len(spec.seeds)} seeds"
+        lines.append(f"| {folder.name} | {size} | " + " | ".join(cells) + f" | {'yes' if above else 'no'} | "
+                     f"{margin:+.{digits}f} | {weakest:+.1f} | {'yes' if clear else 'no'} | {wins} |")
+    lines.append(f"\nseiko-ucb above pretrained, greedy and non-adaptive on {above_count} of {len(folders)} tasks; "
+                 f"clearly (paired t >= {CLEAR_T:g} against each) on {clear_count}.")
+    return "\n".join(lines)
+
+
 def compute_section(path: Path) -> str:
     """One domain's benchmarks/compute.py figures as tables."""
     c = json.loads(path.read_text())
@@ -119,7 +169,14 @@ def main() -> None:
     p.add_argument("--results", default="docs/results/bench")
     p.add_argument("--docs", default="docs")
     p.add_argument("--compute", action="store_true", help="print the compute tables instead")
+    p.add_argument("--tally", default="", help="print the tuning-target tallies of these task folders "
+                   "(comma-separated names under --results) instead")
     args = p.parse_args()
+    if args.tally:
+        folders = [Path(args.results) / name for name in args.tally.split(",")]
+        for title, attr in (("Top-10 AUC", "top_k_auc"), ("Last-round mean true score", "last_round_mean")):
+            print(f"{title}, mean over seeds:\n\n{tally_table(folders, attr)}\n")
+        return
     if args.compute:
         for path in sorted(Path(args.results).parent.glob("compute-*.json")):
             print(compute_section(path))

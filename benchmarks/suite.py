@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 METHODS = "pretrained,greedy,non-adaptive,seiko-ucb,seiko-bootstrap,seiko-ts,ga"
+TARGET = "pretrained,greedy,non-adaptive,seiko-ucb"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Task:
         rounds, batch_size: budget = rounds x batch_size oracle calls per run.
         seeds: runs per method (seeds 0 .. seeds-1).
         extra: further `designer-app bench` arguments.
+        methods: the methods compared (all seven unless a task says otherwise).
     """
 
     name: str
@@ -38,17 +40,26 @@ class Task:
     oracle: str
     rounds: int
     batch_size: int
-    seeds: int = 3
+    seeds: int = 5
     # 20 fine-tuning steps per round instead of the default 40 halve the suite's time on 2 shared cores
     # (fine-tuning is ~90% of a round); every method gets the same, non-adaptive its matched total.
     extra: tuple[str, ...] = ("--set", "finetune.steps=20")
+    methods: str = METHODS
 
-    def argv(self, out: Path, methods: str = METHODS) -> list[str]:
+    def argv(self, out: Path, methods: str = "") -> list[str]:
+        methods = methods or self.methods
         return [
             "bench", "--domain", self.domain, "--oracle", self.oracle, "--methods", methods,
             "--budget", str(self.rounds * self.batch_size), "--batch-size", str(self.batch_size),
             "--seeds", str(self.seeds), "--out", str(out / self.name), *self.extra,
         ]
+
+
+def at_defaults(name: str, domain: str, oracle: str) -> Task:
+    """A "-128" task: the campaign `designer-app new` gives with nothing but domain and oracle (4 rounds x
+    128, every default, 40 fine-tuning steps per round), with the methods the tuning target names
+    (seiko-ucb against greedy, non-adaptive and the prior); 4 methods x 5 seeds fit in 20-35 min of one core."""
+    return Task(name, domain, oracle, rounds=4, batch_size=128, extra=(), methods=TARGET)
 
 
 TASKS = {
@@ -60,7 +71,13 @@ TASKS = {
         Task("tfbind8-crx", "dna", "tfbind8:CRX_REF_R1", rounds=4, batch_size=64),
         Task("tfbind8-vax2", "dna", "tfbind8:VAX2_REF_R1", rounds=4, batch_size=64),
         Task("ehrlich", "protein", "ehrlich", rounds=4, batch_size=64),
-        Task("jpeg", "images", "jpeg-compressibility", rounds=4, batch_size=32),
+        # 3 seeds: a round of images costs ~60 s, so 7 methods x 3 seeds already take an hour
+        Task("jpeg", "images", "jpeg-compressibility", rounds=4, batch_size=32, seeds=3),
+        at_defaults("qed-128", "molecules", "qed"),
+        at_defaults("mpo-qed-sa-128", "molecules", "mpo:qed+sa"),
+        *[at_defaults(f"tfbind8-{tf.lower()}-128", "dna", f"tfbind8:{tf}_REF_R1") for tf in ("SIX6", "CRX", "VAX2")],
+        # 3 seeds: with 128 sequences the convolutional reward heads' fit makes a run ~3.5 min
+        Task("ehrlich-128", "protein", "ehrlich", rounds=4, batch_size=128, seeds=3, extra=(), methods=TARGET),
     ]
 }
 
@@ -68,7 +85,7 @@ TASKS = {
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tasks", default=",".join(TASKS))
-    p.add_argument("--methods", default=METHODS)
+    p.add_argument("--methods", default="", help="default: the task's methods")
     p.add_argument("--out", default="docs/results/bench")
     p.add_argument("--list", action="store_true", help="print the commands and exit")
     args = p.parse_args()
