@@ -48,8 +48,6 @@ def task_section(folder: Path, docs_root: Path) -> str:
 def _model_table(runs, spec) -> str:
     """How the adapted model got there: the reward model's over-estimate of its proposals (prediction gap)
     and how far fine-tuning moved it (KL to the prior); the summary's "last round" column is its result."""
-    import statistics
-
     from designer_app.bench_report import Stat
 
     lines = ["| method | prediction gap (mean over rounds) | largest KL to prior |", "|---|---|---|"]
@@ -64,31 +62,33 @@ def _model_table(runs, spec) -> str:
     return "\n".join(lines)
 
 
+RIVALS = ("pretrained", "greedy", "non-adaptive")  # the methods the tuning target says seiko-ucb must beat
+CLEAR_T = 2.0  # paired t (seeds start from the same prior batch) above which a lead counts as clear
+
+
+def _values(runs, spec, attr: str) -> dict:
+    """(method, seed) -> one RunMetrics field of that run."""
+    return {(r.method, r.seed): getattr(run_metrics(r, spec.k), attr) for r in runs}
+
+
+def _pairs(values: dict, seeds, other: str) -> list[tuple[float, float]]:
+    """(seiko-ucb, other) per seed where both runs have the figure (same seed = same first batch)."""
+    pairs = [(values.get(("seiko-ucb", s)), values.get((other, s))) for s in seeds]
+    return [(a, b) for a, b in pairs if a is not None and b is not None]
+
+
 def _wins(runs, spec) -> str:
-    """Per seed, does seiko-ucb beat each baseline (same seed = same first batch), by top-10 AUC and by
-    last-round mean?"""
-    figures = {(r.method, r.seed): run_metrics(r, spec.k) for r in runs}
-    text = [_wins_by(figures, spec.seeds, name, attr)
+    """Per seed, does seiko-ucb beat each baseline, by top-10 AUC and by last-round mean?"""
+    text = [_wins_by(_values(runs, spec, attr), spec.seeds, name)
             for name, attr in ((f"top-{spec.k} AUC", "top_k_auc"), ("last-round mean", "last_round_mean"))]
     return " ".join(t for t in text if t)
 
 
-def _wins_by(figures: dict, seeds, name: str, attr: str) -> str:
+def _wins_by(values: dict, seeds, name: str) -> str:
     """"seiko-ucb's NAME beats, seed by seed: pretrained 3/3, ..." for one RunMetrics field."""
-    parts = []
-    for other in ("pretrained", "greedy", "non-adaptive", "ga"):
-        pairs = [(getattr(figures[("seiko-ucb", s)], attr), getattr(figures[(other, s)], attr)) for s in seeds
-                 if ("seiko-ucb", s) in figures and (other, s) in figures]
-        pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
-        if pairs:
-            parts.append(f"{other} {sum(a > b for a, b in pairs)}/{len(pairs)}")
+    parts = [f"{other} {sum(a > b for a, b in pairs)}/{len(pairs)}"
+             for other in (*RIVALS, "ga") if (pairs := _pairs(values, seeds, other))]
     return f"seiko-ucb's {name} beats, seed by seed: " + ", ".join(parts) + "." if parts else ""
-
-
-RIVALS = ("pretrained", "greedy", "non-adaptive")  # the methods the tuning target says seiko-ucb must beat
-
-
-CLEAR_T = 2.0  # paired t (seeds start from the same prior batch) above which a lead counts as clear
 
 
 def paired_t(diffs: list[float]) -> float:
@@ -112,19 +112,18 @@ def tally_table(folders: list[Path], attr: str, digits: int = 3) -> str:
     for folder in folders:
         data = json.loads((folder / "results.json").read_text())
         spec = BenchSpec.from_json(data["spec"])
-        runs = [RunResult.from_json(r) for r in data["runs"]]
-        figures = {(r.method, r.seed): getattr(run_metrics(r, spec.k), attr) for r in runs}
+        values = _values([RunResult.from_json(r) for r in data["runs"]], spec, attr)
         means = {m: statistics.fmean(v) for m in ("seiko-ucb", *RIVALS, "ga")
-                 if (v := [figures[(m, s)] for s in spec.seeds if figures.get((m, s)) is not None])}
+                 if (v := [values[(m, s)] for s in spec.seeds if values.get((m, s)) is not None])}
         top = max(means.values())
         cells = [f"**{means[m]:.{digits}f}**" if m in means and means[m] == top else
                  (f"{means[m]:.{digits}f}" if m in means else "–") for m in ("seiko-ucb", *RIVALS, "ga")]
         margin = means["seiko-ucb"] - max(means[m] for m in RIVALS)
-        weakest = min(paired_t([figures[("seiko-ucb", s)] - figures[(m, s)] for s in spec.seeds]) for m in RIVALS)
+        pairs = {m: _pairs(values, spec.seeds, m) for m in RIVALS}
+        weakest = min(paired_t([a - b for a, b in pairs[m]]) for m in RIVALS)
         above, clear = margin > 0, margin > 0 and weakest >= CLEAR_T
         above_count, clear_count = above_count + above, clear_count + clear
-        wins = " / ".join(
-            f"{sum(figures[('seiko-ucb', s)] > figures[(m, s)] for s in spec.seeds)}/{len(spec.seeds)}" for m in RIVALS)
+        wins = " / ".join(f"{sum(a > b for a, b in pairs[m])}/{len(pairs[m])}" for m in RIVALS)
         size = f"{spec.rounds} × {spec.batch_size}, {len(spec.seeds)} seeds"
         lines.append(f"| {folder.name} | {size} | " + " | ".join(cells) + f" | {'yes' if above else 'no'} | "
                      f"{margin:+.{digits}f} | {weakest:+.1f} | {'yes' if clear else 'no'} | {wins} |")

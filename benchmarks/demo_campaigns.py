@@ -27,9 +27,7 @@ def run_one(home: str, method: str, args) -> dict:
         explicit = {"method": method, "rounds": args.rounds, "batch_size": args.batch_size, "seed": args.seed}
         if args.beta is not None:
             explicit["beta"] = args.beta
-        recommended = campaigns.prior_campaign_defaults(args.prior, "molecules")
-        data = campaigns.merge_settings(campaigns.merge_settings(data, recommended), explicit)
-        campaigns.create(CampaignConfig.from_json(data), home)
+        campaigns.create(CampaignConfig.from_json(campaigns.with_recommendations(data, explicit)), home)
     t0 = time.monotonic()
     for _ in campaigns.run(name, home):
         pass

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from designer_app.config import METHODS, CampaignConfig, ConfigError
-from designer_app.campaigns import merge_settings, prior_campaign_defaults
+from designer_app.campaigns import prior_campaign_defaults, with_recommendations
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class BenchSpec:
             "optimum": self.optimum,
         }
         # as `designer-app new` does: the prior's recommended settings, then the user's overrides
-        data = merge_settings(merge_settings(data, self.prior_defaults()), self.overrides)
+        data = with_recommendations(data, self.overrides)
         if method == "non-adaptive" and self.rounds < 2:
             raise ConfigError("non-adaptive needs at least 2 rounds: make --budget at least twice --batch-size")
         return CampaignConfig.from_json(data)
@@ -209,7 +209,7 @@ def run_bench(spec: BenchSpec, out: str | Path, command: str = "", keep_campaign
     out = Path(out)
     runs_dir = out / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
-    _check_same_spec(spec, out)
+    spec_data = _check_same_spec(spec, out)
     results: list[RunResult] = []
     for method in spec.methods:
         for seed in spec.seeds:
@@ -225,12 +225,13 @@ def run_bench(spec: BenchSpec, out: str | Path, command: str = "", keep_campaign
                 log(f"{run_name(method, seed)}: done in {result.wall_seconds:.0f} s, best {max((v for v in result.values if v is not None), default=float('nan')):.4f}")
             results.append(result)
             yield result
-    bench_report.write_report(spec, results, out, command)
+    bench_report.write_report(spec, results, out, spec_data, command)
 
 
-def _check_same_spec(spec: BenchSpec, out: Path) -> None:
+def _check_same_spec(spec: BenchSpec, out: Path) -> dict:
     """Refuse to mix runs of different specifications in one folder (their numbers would not compare),
-    including runs of another trained prior under the same name (a retrained or replaced prior)."""
+    including runs of another trained prior under the same name (a retrained or replaced prior). Returns
+    the specification as written (spec_json), so the report records the one that was checked."""
     path = out / "spec.json"
     mine = spec_json(spec)
     if path.exists():
@@ -245,6 +246,7 @@ def _check_same_spec(spec: BenchSpec, out: Path) -> None:
             what = "another prior's weights" if theirs.get("prior_weights") != mine["prior_weights"] else "other settings"
             raise ConfigError(f"{out} holds a benchmark with {what} ({path}); choose another --out")
     write_json(path, mine)
+    return mine
 
 
 def spec_json(spec: BenchSpec) -> dict:

@@ -210,13 +210,14 @@ def plot(runs: Sequence, budget: int, out: Path, title: str, k: int = 10, batch_
     return written
 
 
-def write_report(spec, runs: Sequence, out: Path, command: str = "") -> None:
-    """results.json, summary.md and the plots for a finished benchmark."""
-    from designer_app.bench import spec_json, write_json
+def write_report(spec, runs: Sequence, out: Path, spec_data: dict, command: str = "") -> None:
+    """results.json, summary.md and the plots for a finished benchmark. `spec_data`: the specification as
+    bench.spec_json made it when the folder was checked (it hashes the prior's weights: done once)."""
+    from designer_app.bench import write_json
 
     rows = summarise(runs, spec.methods, spec.k)
     write_json(out / "results.json", {
-        "spec": spec_json(spec),
+        "spec": spec_data,
         "command": command,
         "runs": [asdict(r) for r in runs],
         "summary": [asdict(r) for r in rows],

@@ -53,6 +53,13 @@ def prior_campaign_defaults(prior: str, domain: str) -> dict:
     return defaults if isinstance(defaults, dict) else {}
 
 
+def with_recommendations(data: dict, explicit: dict) -> dict:
+    """Campaign settings as `designer-app new` makes them: `data` (name, domain, oracle, prior, ...), then
+    the prior's recommended settings (prior_campaign_defaults), then what the user set explicitly."""
+    recommended = prior_campaign_defaults(data.get("prior", ""), data.get("domain", "molecules"))
+    return merge_settings(merge_settings(data, recommended), explicit)
+
+
 def merge_settings(base: dict, override: dict) -> dict:
     """A copy of `base` with `override` applied; nested sections (reward, finetune) merge key by key."""
     out = dict(base)

@@ -49,9 +49,7 @@ def cmd_new(args) -> int:
         if getattr(args, name) is not None:
             explicit[name] = getattr(args, name)
     # what the user said wins over what the prior recommends, which wins over the global defaults
-    recommended = campaigns.prior_campaign_defaults(data["prior"], data["domain"])
-    data = campaigns.merge_settings(campaigns.merge_settings(data, recommended), explicit)
-    cfg = CampaignConfig.from_json(data)
+    cfg = CampaignConfig.from_json(campaigns.with_recommendations(data, explicit))
     folder = campaigns.create(cfg, args.home)
     print(f"created campaign '{cfg.name}' at {folder}")
     print(f"  {cfg.method} on {cfg.oracle}: {cfg.rounds} rounds, budget {cfg.budget} oracle calls")

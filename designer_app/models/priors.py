@@ -6,6 +6,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from designer_app.store.files import sha256_file
+
 DEFAULT_PRIORS = {
     "molecules": "molecules-moses",
     "dna": "dna-8mer",
@@ -100,7 +102,7 @@ WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
 
 
 def weights_fingerprint(folder: str | Path) -> str:
-    """sha256 over a prior folder's weight files (relative path and bytes, in path order), so that two
+    """sha256 over a prior folder's weight files (relative path and content digest, in path order), so that two
     runs can tell whether they used the same trained prior. Training work folders (`work/`) are left
     out: they hold checkpoints, not the weights a campaign loads."""
     folder = Path(folder)
@@ -109,11 +111,8 @@ def weights_fingerprint(folder: str | Path) -> str:
                    and "work" not in p.relative_to(folder).parts[:-1])
     if not files:
         raise FileNotFoundError(f"no weight files ({', '.join(WEIGHT_SUFFIXES)}) in {folder}")
-    for path in files:
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+    for path in files:  # (relative path, file digest) pairs, so a renamed file changes the fingerprint too
+        digest.update(f"{path.relative_to(folder).as_posix()}\0{sha256_file(path)}\n".encode())
     return digest.hexdigest()
 
 
