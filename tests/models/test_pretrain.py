@@ -127,3 +127,24 @@ def test_a_resumed_autoencoder_keeps_its_kl_weight(tmp_path):
     state_file.write_text(json.dumps(state))
     with pytest.raises(ValueError, match="--kl-weight 0.05"):
         list(pm.run(data, out, replace(cfg, ae_steps=12)))
+
+
+def test_card_measures_the_reward_model_on_held_out_and_sampled_molecules(tmp_path):
+    import gzip
+    import zipfile
+
+    from designer_app.models.prior_quality import write_card
+
+    data, cfg = tiny_setup(tmp_path, ae_steps=4)
+    out = tmp_path / "prior"
+    list(pm.run(data, out, cfg))
+    wheel = tmp_path / "molsets-0.3.1-py3-none-any.whl"  # the layout of the molsets wheel's test split
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("moses/dataset/data/test.csv.gz", gzip.compress(("SMILES\n" + "\n".join(SMILES * 2)).encode()))
+    report = write_card(out, wheel, command="designer-app pretrain molecules --out X", n_samples=32, labels=(6,),
+                        n_test=8)
+    acc = report["reward_accuracy"]
+    assert set(acc) == {"heldout", "sampled"} and set(acc["sampled"]) == {"qed", "sa"}
+    assert set(acc["heldout"]["qed"]) == {"6"}
+    card = (out / "CARD.md").read_text()
+    assert "| sampled | qed | 6 |" in card and "| heldout | sa | 6 |" in card and "(8 test molecules of each kind)" in card
