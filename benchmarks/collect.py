@@ -10,6 +10,7 @@ the plots.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import statistics
@@ -19,11 +20,16 @@ from designer_app.bench import BenchSpec, RunResult
 from designer_app.bench_report import markdown_table, run_metrics, summarise
 
 
-def task_section(folder: Path, docs_root: Path) -> str:
+@functools.cache
+def _load(folder: Path) -> tuple[dict, BenchSpec, list[RunResult]]:
+    """A bench folder's results.json, its spec and its runs; read once per folder (the tally reads each
+    folder for two metrics, and the docs' task sections read the same folders)."""
     data = json.loads((folder / "results.json").read_text())
-    spec_data = data["spec"]
-    spec = BenchSpec.from_json(spec_data)
-    runs = [RunResult.from_json(r) for r in data["runs"]]
+    return data, BenchSpec.from_json(data["spec"]), [RunResult.from_json(r) for r in data["runs"]]
+
+
+def task_section(folder: Path, docs_root: Path) -> str:
+    data, spec, runs = _load(folder)
     rows = summarise(runs, spec.methods, spec.k)
     wall = sum(r.wall_seconds for r in runs) / 60
     rel = folder.relative_to(docs_root) if folder.is_relative_to(docs_root) else folder
@@ -110,9 +116,8 @@ def tally_table(folders: list[Path], attr: str, digits: int = 3) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     above_count = clear_count = 0
     for folder in folders:
-        data = json.loads((folder / "results.json").read_text())
-        spec = BenchSpec.from_json(data["spec"])
-        values = _values([RunResult.from_json(r) for r in data["runs"]], spec, attr)
+        _, spec, runs = _load(folder)
+        values = _values(runs, spec, attr)
         means = {m: statistics.fmean(v) for m in ("seiko-ucb", *RIVALS, "ga")
                  if (v := [values[(m, s)] for s in spec.seeds if values.get((m, s)) is not None])}
         top = max(means.values())

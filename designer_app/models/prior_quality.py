@@ -95,8 +95,9 @@ def reward_accuracy(prior: MoleculePrior, smiles: list[str], labels_list=(100, 3
     decoded = [s or "" for s in prior.decode(x)]
     out: dict = {}
     for kind, mols, f in (("heldout", heldout, feats), ("sampled", decoded, sampled_feats)):
-        desc = chemistry.descriptor_matrix(mols)
-        targets = {"qed": desc[:, 0].astype(float), "sa": (10 - desc[:, 1].astype(float)) / 9}
+        desc = chemistry.descriptor_matrix(mols).astype(float)  # (N, len(DESCRIPTOR_NAMES)), NaN rows if invalid
+        names = chemistry.DESCRIPTOR_NAMES
+        targets = {"qed": desc[:, names.index("qed")], "sa": (10 - desc[:, names.index("sa_score")]) / 9}
         for name, y in targets.items():
             ok = np.flatnonzero(~np.isnan(y))  # molecules RDKit could not score are left out
             test, pool = ok[:n_test], ok[n_test:]
