@@ -206,7 +206,7 @@ def run_bench(spec: BenchSpec, out: str | Path, command: str = "", keep_campaign
     Yields each finished run. `command` is written into summary.md as the way to reproduce it."""
     from designer_app import bench_report
 
-    out = Path(out)
+    out = Path(out).expanduser()
     runs_dir = out / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     spec_data = _check_same_spec(spec, out)
@@ -219,7 +219,9 @@ def run_bench(spec: BenchSpec, out: str | Path, command: str = "", keep_campaign
                 log(f"{run_name(method, seed)}: already done ({result.wall_seconds:.0f} s), reusing {path}")
             else:
                 log(f"{run_name(method, seed)}: running {spec.rounds} rounds x {spec.batch_size}")
-                home = out / "campaigns" if keep_campaigns else None
+                # `out` is the data home of the kept campaigns, so they live in out/campaigns/<run> next
+                # to runs/ and the report, and `designer-app --home OUT status <run>` opens them
+                home = out if keep_campaigns else None
                 result = run_one(spec, method, seed, home)
                 write_json(path, asdict(result))
                 log(f"{run_name(method, seed)}: done in {result.wall_seconds:.0f} s, best {max((v for v in result.values if v is not None), default=float('nan')):.4f}")
@@ -234,6 +236,10 @@ def _check_same_spec(spec: BenchSpec, out: Path) -> dict:
     the specification as written (spec_json), so the report records the one that was checked."""
     path = out / "spec.json"
     mine = spec_json(spec)
+    if mine["prior_weights"] is None:  # the prior cannot be found from here: say so, not "another prior"
+        from designer_app.models.priors import resolve_prior
+
+        resolve_prior(spec.prior, spec.domain)  # raises FileNotFoundError naming where it looked
     if path.exists():
         theirs = json.loads(path.read_text())
         if theirs.get("prior_weights") is None and any((out / "runs").glob("*.json")):

@@ -6,7 +6,8 @@ This module wires the real parts (store, engine, oracle) into core.loop.Campaign
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+import os
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -33,7 +34,7 @@ def make_engine(cfg: CampaignConfig, folder: str | Path | None = None):
         domain = get_domain(cfg.domain)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    prior = load_prior(resolve_prior(cfg.prior, cfg.domain), cfg.domain)
+    prior = load_prior(resolve_prior(cfg.prior, cfg.domain, cfg.workdir or None), cfg.domain)
     items_dir = Path(folder) / "items" if folder is not None else None
     return DiffusionEngine(prior, domain, cfg, items_dir=items_dir)
 
@@ -74,18 +75,22 @@ def merge_settings(base: dict, override: dict) -> dict:
 def make_oracle(cfg: CampaignConfig):
     from designer_app.oracles import parse_oracle
 
-    return parse_oracle(cfg.oracle, domain=cfg.domain, optimum=cfg.optimum)
+    return parse_oracle(cfg.oracle, domain=cfg.domain, optimum=cfg.optimum, base=cfg.workdir or None)
 
 
 def create(cfg: CampaignConfig, home: str | Path | None = None) -> Path:
-    """Validate everything that can be validated before anything runs, then create the store."""
+    """Validate everything that can be validated before anything runs, then create the store. The
+    folder it is called from becomes the campaign's `workdir` (unless set): relative oracle and prior
+    paths, checked here, keep meaning the same files when the campaign is run from elsewhere."""
     folder = campaign_dir(cfg.name, home)
+    if not cfg.workdir:
+        cfg = replace(cfg, workdir=str(Path.cwd()))
     if (folder / CampaignStore.DB_NAME).exists():
         raise CampaignError(f"campaign '{cfg.name}' already exists at {folder}; choose another name")
     oracle = make_oracle(cfg)  # raises OracleSpecError with advice
     from designer_app.models.priors import prior_domain, resolve_prior
 
-    prior_folder = resolve_prior(cfg.prior, cfg.domain)  # raises FileNotFoundError with advice
+    prior_folder = resolve_prior(cfg.prior, cfg.domain, cfg.workdir)  # raises FileNotFoundError with advice
     if prior_domain(prior_folder) != cfg.domain:
         raise CampaignError(
             f"the prior in {prior_folder} is for the '{prior_domain(prior_folder)}' domain, not '{cfg.domain}'; "
@@ -100,17 +105,38 @@ def create(cfg: CampaignConfig, home: str | Path | None = None) -> Path:
 def open_store(name: str, home: str | Path | None = None, for_reading: bool = False) -> CampaignStore:
     """Open a campaign's store. `for_reading` (status, export): a database from a newer Designer or a
     damaged but readable one opens read-only instead of failing, with the reason in `store.warning`."""
-    folder = campaign_dir(name, home)
-    if not (folder / CampaignStore.DB_NAME).exists():
-        raise CampaignError(f"no campaign named '{name}' in {folder.parent}; create it with `designer-app new {name} ...`")
+    folder = existing_folder(name, home)
     return CampaignStore.open_for_reading(folder) if for_reading else CampaignStore.open(folder)
 
 
+def existing_folder(name: str, home: str | Path | None = None) -> Path:
+    """The folder of campaign `name` in `home`; CampaignError with advice when there is none."""
+    folder = campaign_dir(name, home)
+    if not (folder / CampaignStore.DB_NAME).exists():
+        raise CampaignError(f"no campaign named '{name}' in {folder.parent}; create it with `designer-app new {name} ...`")
+    return folder
+
+
 def load(name: str, home: str | Path | None = None, allow_partial: bool = False) -> loop.Campaign:
+    """The campaign named `name` in `home`, wired to run (see load_folder)."""
+    return load_folder(existing_folder(name, home), allow_partial)
+
+
+def load_folder(folder: str | Path, allow_partial: bool = False) -> loop.Campaign:
+    """The campaign stored in `folder`, wherever that is (a folder copied from a colleague and opened in the
+    window need not live in <home>/campaigns/)."""
     from designer_app.oracles.pool import LoggedOracle
 
-    store = open_store(name, home)
+    folder = Path(folder)
+    if not (folder / CampaignStore.DB_NAME).exists():
+        raise CampaignError(f"no campaign in {folder} (it has no {CampaignStore.DB_NAME})")
+    store = CampaignStore.open(folder)
     cfg = CampaignConfig.from_json(store.config())
+    if cfg.workdir and not Path(cfg.workdir).is_dir() and cfg.oracle.strip().lower().startswith("command"):
+        store.close()
+        raise CampaignError(
+            f"the oracle '{cfg.oracle}' runs in {cfg.workdir}, the folder campaign '{cfg.name}' was created from, "
+            "which no longer exists; create it again with what the command needs (nothing measured is lost)")
     # Failed oracle calls, retries and timeouts go to the event log, where `status` and the GUI show them.
     oracle = LoggedOracle(make_oracle(cfg), lambda kind, payload: store.log_event(_latest_round(store), kind, payload))
     return loop.Campaign(config=cfg, store=store, engine=make_engine(cfg, store.folder), oracle=oracle,
@@ -128,7 +154,15 @@ def run(
 ) -> Iterator[Event]:
     """Run the campaign (see core.loop.run); `allow_partial` goes on past a round whose lab scores are
     only partly in."""
-    campaign = load(name, home, allow_partial)
+    yield from run_folder(existing_folder(name, home), max_rounds, should_stop, allow_partial)
+
+
+def run_folder(
+    folder: str | Path, max_rounds: int | None = None, should_stop: Callable[[], bool] = lambda: False,
+    allow_partial: bool = False,
+) -> Iterator[Event]:
+    """Run the campaign stored in `folder` (see run)."""
+    campaign = load_folder(folder, allow_partial)
     try:
         yield from loop.run(campaign, max_rounds, should_stop)
     finally:
@@ -215,21 +249,42 @@ def import_scores(
 
 
 # ---- export ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExportResult:
+    """What `export` wrote; `warnings` holds what the user must still be told (e.g. images whose files
+    are missing, so they are not in a PNG export).
+
+    Attributes:
+        path: the file (or, for png, the folder) written.
+        count: candidates exported.
+        missing: ids of candidates whose image could not be read (png only; they are still in the CSV).
+        warnings: one sentence each, saying what was left out, why and what to do.
+    """
+
+    path: Path
+    count: int
+    missing: tuple[int, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
 def export(
     store: CampaignStore, out: str | Path, fmt: str | None = None, top: int | None = None, round_index: int | None = None
-) -> tuple[Path, int]:
+) -> ExportResult:
     """Write candidates (all, one round's, or the top N by true score) in one of the formats the
     campaign's domain offers (domain.EXPORT_FORMATS: csv and sdf for molecules, csv and fasta for
-    sequences, csv and png for images)."""
+    sequences, csv and png for images).
+
+    `out` is a file, or a folder (an existing one, or a path ending in a separator) to write a file with
+    a default name into (see `_export_target`); a png export is always a folder. "~" is expanded."""
     from designer_app.domains import get_domain
     from designer_app.io import ExportRow, write_csv, write_fasta, write_sdf
 
-    out = Path(out)
-    fmt = (fmt or out.suffix.lstrip(".") or "csv").lower()
-    domain_name = CampaignConfig.from_json(store.config()).domain
+    cfg = CampaignConfig.from_json(store.config())
+    out, fmt = _export_target(out, fmt, cfg.name, top, round_index)
+    domain_name = cfg.domain
     offered = tuple(get_domain(domain_name).EXPORT_FORMATS)
-    writers = {"csv": write_csv, "sdf": write_sdf, "fasta": write_fasta, "png": _write_png_folder}
-    if fmt not in offered or fmt not in writers:
+    writers = {"csv": write_csv, "sdf": write_sdf, "fasta": write_fasta}
+    if fmt not in offered or (fmt not in writers and fmt != "png"):
         raise CampaignError(f"cannot export a {domain_name} campaign as '{fmt}'; choose one of {', '.join(offered)}")
     cands = [c for c in store.candidates() if c.item and (round_index is None or c.round == round_index)]
     sds = {cid: e.sd for cid, e in store.effective_scores().items()}
@@ -255,15 +310,80 @@ def export(
         )
         for c in cands
     ]
+    if fmt == "png":  # a folder; images whose file is gone are reported in the result, never dropped silently
+        return _write_png_folder(rows, out, store.folder)
     writers[fmt](rows, out)
-    return out, len(rows)
+    return ExportResult(out, len(rows))
 
 
-def _write_png_folder(rows, out: Path) -> None:
-    """Images: a folder of PNGs named by id/round/score, contact_sheet.png and candidates.csv."""
+def _export_target(out: str | Path, fmt: str | None, name: str, top: int | None,
+                   round_index: int | None) -> tuple[Path, str]:
+    """The path `export` writes to and the format, from what the user gave.
+
+    A file path is used as it is (format from `fmt`, else its extension, else csv). A folder, that is an
+    existing one or a path ending in a separator ("out/"), gets a file named after the campaign and the
+    selection (NAME.csv, NAME_round2_top10.fasta); a png export is itself a folder, so there the folder
+    is used as it is. A default name never replaces an existing file (the user may have filled in its
+    scores): NAME-2.csv, NAME-3.csv, ... are taken instead.
+    """
+    text = os.fspath(out)
+    as_folder = text.endswith(tuple(sep for sep in (os.sep, os.altsep, "/") if sep))
+    path = Path(text).expanduser()
+    if not (as_folder or path.is_dir()):
+        return path, (fmt or path.suffix.lstrip(".") or "csv").lower()
+    fmt = (fmt or "csv").lower()  # a folder's name says nothing about the format ("results.v2/")
+    if fmt == "png":
+        return path, fmt
+    stem = name + (f"_round{round_index}" if round_index is not None else "") + (f"_top{top}" if top is not None else "")
+    target, n = path / f"{stem}.{fmt}", 2
+    while target.exists():
+        target, n = path / f"{stem}-{n}.{fmt}", n + 1
+    return target, fmt
+
+
+def _write_png_folder(rows, out: Path, campaign_folder: Path) -> ExportResult:
+    """Images: a folder of PNGs named by id/round/score, contact_sheet.png and candidates.csv. Images
+    whose file cannot be read are left out (still listed in candidates.csv) and reported in `warnings`."""
     from designer_app.io.image_export import write_png_folder
 
-    write_png_folder(rows, out)
+    path, _, missing = write_png_folder(rows, out)
+    return ExportResult(path, len(rows), tuple(missing), _missing_images_warnings(rows, missing, campaign_folder))
+
+
+def _missing_images_warnings(rows, missing: list[int], campaign_folder: Path) -> tuple[str, ...]:
+    """Why the images `missing` (candidate ids) could not be exported, in words the user can act on.
+
+    Items are stored as absolute paths into the campaign's items/ folder, so when the campaign (or the
+    whole data folder) was moved or renamed they point to where it used to be: say so, and where.
+    """
+    wanted = set(missing)
+    paths = {r.id: Path(r.item) for r in rows if r.id in wanted}
+    gone = {i: p for i, p in paths.items() if not p.is_file()}
+    unreadable = {i: p for i, p in paths.items() if i not in gone}
+    items_dir = Path(campaign_folder) / "items"
+    warnings = []
+    if gone:
+        moved = [p for p in gone.values() if p.parent != items_dir and (items_dir / p.name).is_file()]
+        if moved:
+            why = (f"the campaign folder was moved or renamed after they were made: they are recorded at "
+                   f"{moved[0].parent} but this campaign is at {campaign_folder}. Move the data folder back "
+                   f"to export them, or copy them by hand from {items_dir}")
+        else:
+            why = (f"e.g. {next(iter(gone.values()))} does not exist: the campaign folder was moved or the files "
+                   "in its items/ folder were deleted; restore them from a backup")
+        warnings.append(f"{len(gone)} of {len(rows)} images could not be found (candidates {_id_list(gone)}), so "
+                        f"they are not in the export (only listed in candidates.csv): their files are missing; {why}")
+    if unreadable:
+        warnings.append(f"{len(unreadable)} of {len(rows)} image files could not be read as images (candidates "
+                        f"{_id_list(unreadable)}, e.g. {next(iter(unreadable.values()))}), so they are not in the "
+                        "export; the files are damaged or not PNG: restore them from a backup")
+    return tuple(warnings)
+
+
+def _id_list(ids) -> str:
+    """'1, 2, 3' for a message; the first 8 and '...' for more."""
+    ordered = sorted(ids)
+    return ", ".join(str(i) for i in ordered[:8]) + (", ..." if len(ordered) > 8 else "")
 
 
 def _export_status(c) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 
 from designer_app import campaigns
-from designer_app.config import DOMAINS, METHODS, CampaignConfig, ConfigError
+from designer_app.config import DOMAINS, METHODS, TOP_UP_PASSES, CampaignConfig, ConfigError
 
 
 def _parse_set(values: list[str]) -> dict:
@@ -45,7 +46,8 @@ def cmd_new(args) -> int:
     }
     explicit = _parse_set(args.set)
     # Options left out are None, so only what the user typed counts as their choice.
-    for name in ("method", "rounds", "batch_size", "seed", "optimum", "batch_schedule", "bonus", "anchor", "alpha", "beta"):
+    for name in ("method", "rounds", "batch_size", "seed", "optimum", "batch_schedule", "bonus", "anchor", "alpha", "beta",
+                 "top_up"):
         if getattr(args, name) is not None:
             explicit[name] = getattr(args, name)
     # what the user said wins over what the prior recommends, which wins over the global defaults
@@ -162,8 +164,10 @@ def cmd_import(args) -> int:
 
 def cmd_export(args) -> int:
     with campaigns.open_store(args.name, args.home, for_reading=True) as store:
-        path, n = campaigns.export(store, args.out, args.format, args.top, args.round)
-    print(f"wrote {n} candidates to {path}")
+        result = campaigns.export(store, args.out, args.format, args.top, args.round)
+    print(f"wrote {result.count} candidates to {result.path}")
+    for warning in result.warnings:  # e.g. images left out of a png export because their files are gone
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -191,8 +195,8 @@ def cmd_pretrain(args) -> int:
 
     request = PretrainRequest(
         domain=args.domain,
-        out=Path(args.out),
-        data=Path(args.data) if args.data else None,
+        out=Path(args.out).expanduser(),  # "~" reaches us unexpanded from scripts, IDEs and `--out=~/x`
+        data=Path(args.data).expanduser() if args.data else None,
         minutes=args.minutes,
         n_train=args.n_train,
         ae_steps=args.ae_steps,
@@ -241,10 +245,11 @@ def cmd_bench(args) -> int:
         k=args.k,
     )
     argv = [a for a in args.argv if a]  # the exact command, minus --home (benchmarks use temporary homes)
-    for _ in run_bench(spec, args.out, command_line(_without_home(argv)), keep_campaigns=args.keep_campaigns,
+    out = Path(args.out).expanduser()  # "~" reaches us unexpanded from scripts, IDEs and `--out=~/x`
+    for _ in run_bench(spec, out, command_line(_without_home(argv)), keep_campaigns=args.keep_campaigns,
                        log=lambda text: print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)):
         pass
-    print(f"wrote {Path(args.out) / 'summary.md'}, results.json and plots")
+    print(f"wrote {out / 'summary.md'}, results.json and plots")
     return 0
 
 
@@ -268,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--anchor", default=None, choices=["previous", "prior"], help=_default_help("anchor"))
     new.add_argument("--seed", type=int, default=None, help=_default_help("seed"))
     new.add_argument("--optimum", type=float, default=None)
+    new.add_argument("--top-up", type=int, nargs="?", const=TOP_UP_PASSES, default=None, metavar="PASSES",
+                     help="replace proposals that repeat a measured design (or are infeasible) by further samples, "
+                          f"so every round measures its full batch of new designs; up to PASSES extra sampling "
+                          f"passes (default {TOP_UP_PASSES}; off unless given)")
     new.add_argument("--set", action="append", metavar="KEY=VALUE", help="any config field, e.g. finetune.steps=20")
     new.set_defaults(func=cmd_new)
 
@@ -325,7 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--optimum", type=float, default=None)
     bn.add_argument("--k", type=int, default=10, help="k of top-k mean and top-k AUC")
     bn.add_argument("--set", action="append", metavar="KEY=VALUE", help="config override for every run")
-    bn.add_argument("--keep-campaigns", action="store_true", help="keep each run's campaign under OUT/campaigns")
+    bn.add_argument("--keep-campaigns", action="store_true",
+                    help="keep each run's campaign in OUT/campaigns/RUN (open them with --home OUT)")
     bn.set_defaults(func=cmd_bench)
 
     ls = sub.add_parser("list", help="list priors, oracles or methods")
@@ -357,19 +367,48 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # `bench` writes the command that reproduces it
+    if args.home is not None and not args.home.strip():
+        # `--home "$DATA"` with DATA unset: falling back to the user data folder would write elsewhere unseen
+        print("error: --home is empty; give a data folder, or leave --home out to use "
+              "DESIGNER_APP_HOME or the user data folder", file=sys.stderr)
+        return 2
     if args.command is None:
         from designer_app.gui.app import main as gui_main  # lazy: headless commands never load Qt
 
         return gui_main([], home=args.home)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a reader that went away shows here, where it is handled, not at interpreter exit
+        return code
     except KeyboardInterrupt:
         print("aborted; the campaign resumes from its last committed step", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+    except (ValueError, RuntimeError) as exc:
         # ConfigError, OracleSpecError, ScoreFileError, StoreError, CampaignError all land here
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader of our output stopped early (`designer-app status x | head`): that is the reader's
+        # choice, not a failure to report. Point stdout at devnull so that the interpreter's final flush
+        # does not fail again; 141 = 128 + SIGPIPE, what a command killed by the closed pipe returns.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # a stdout without a file descriptor (embedded, captured): nothing to redirect
+            pass
+        return 141
+    except OSError as exc:  # FileNotFoundError with our advice, or the system's: full disk, permissions, ...
+        print(f"error: {_os_error_text(exc)}", file=sys.stderr)
+        return 2
+
+
+def _os_error_text(exc: OSError) -> str:
+    """An OSError in the user's words: the path and the system's reason, and what to check. Errors raised
+    with a message of ours (FileNotFoundError naming a prior, with advice) keep that message."""
+    if exc.strerror is None:
+        return str(exc)
+    where = "" if exc.filename is None else f"{exc.filename}" + ("" if exc.filename2 is None else f" -> {exc.filename2}")
+    reason = f"{where}: {exc.strerror}" if where else exc.strerror
+    return f"{reason}; check the path, that you may read and write there, and that the disk is not full"
 
 
 if __name__ == "__main__":

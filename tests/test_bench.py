@@ -93,6 +93,25 @@ def test_bench_refuses_runs_of_another_prior_under_the_same_name(tmp_path, tiny_
     assert len(list((out / "runs").glob("*.json"))) == 2  # nothing stored was removed
 
 
+def test_bench_resumed_where_its_relative_prior_is_not_says_so(tmp_path, tiny_prior, monkeypatch, capsys):
+    """Resuming from another folder, a relative --prior names nothing: that is what the error says, not
+    "another prior's weights", which sent users looking for a retrained prior."""
+    import shutil
+
+    (tmp_path / "proj").mkdir(), (tmp_path / "other").mkdir()
+    shutil.copytree(tiny_prior, tmp_path / "proj" / "prior")
+    monkeypatch.chdir(tmp_path / "proj")
+    _bench(tmp_path, "./prior", tmp_path / "bench", methods="pretrained")
+    monkeypatch.chdir(tmp_path / "other")
+    capsys.readouterr()
+    argv = ["bench", "--oracle", "qed", "--prior", "./prior", "--methods", "pretrained", "--budget", "16",
+            "--batch-size", "8", "--seeds", "2", "--out", str(tmp_path / "bench"), *TINY_SETTINGS]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "prior './prior' not found" in err and str(tmp_path / "other" / "prior") in err
+    assert "another prior" not in err
+
+
 def test_weights_fingerprint_covers_weights_only(tmp_path, tiny_prior):
     import shutil
 

@@ -144,9 +144,38 @@ def test_errors_are_messages_not_tracebacks(tmp_path, tiny_prior, capsys):
     assert "already exists" in capsys.readouterr().err
 
 
+def test_an_empty_home_is_refused_not_replaced_by_the_user_data_folder(home, tiny_prior, capsys):
+    assert main(["--home", "", "new", "e", "--oracle", "qed", "--prior", str(tiny_prior)]) == 2
+    assert "--home is empty" in capsys.readouterr().err
+    assert not (home / "campaigns" / "e").exists()
+
+
 def test_home_from_environment(home, tiny_prior):
     assert main(["new", "env", "--oracle", "qed", "--prior", str(tiny_prior), *TINY_SETTINGS]) == 0
     assert (home / "campaigns" / "env" / "campaign.db").exists()
+
+
+def test_a_relative_home_runs_fits_and_fine_tunes(tmp_path, tiny_prior, monkeypatch, capsys):
+    # `--home data` names the checkpoint files relative to the working folder; they used to be joined to
+    # the campaign folder a second time, so the first reward fit failed with "No such file or directory"
+    monkeypatch.chdir(tmp_path)
+    new("data", "rel", tiny_prior)
+    assert main(["--home", "data", "run", "rel"]) == 0
+    assert status("data", "rel", capsys)["state"] == "finished"
+    kinds = [c.kind for c in CampaignStore.open(tmp_path / "data" / "campaigns" / "rel").checkpoints()]
+    assert kinds.count("reward") == 2 and kinds.count("denoiser") == 1
+
+
+def test_top_up_option_of_new(tmp_path, tiny_prior):
+    from designer_app.config import TOP_UP_PASSES
+
+    new(tmp_path, "plain", tiny_prior)
+    new(tmp_path, "default-passes", tiny_prior, "--top-up")
+    new(tmp_path, "three", tiny_prior, "--top-up", "3")
+    passes = [CampaignStore.open(campaign_dir(n, tmp_path)).config()["top_up"] for n in ("plain", "default-passes", "three")]
+    assert passes == [0, TOP_UP_PASSES, 3]
+    assert main(["--home", str(tmp_path), "new", "bad", "--oracle", "qed", "--prior", str(tiny_prior),
+                 "--top-up", "99"]) == 2
 
 
 def test_list_commands(capsys):

@@ -9,6 +9,7 @@ fine-tune is redone from the previous checkpoint.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Callable, Iterator
 
 from designer_app.config import CampaignConfig
 from designer_app.core import methods
-from designer_app.core.protocols import FAILED, Engine, Oracle, OracleResult, Store
+from designer_app.core.protocols import FAILED, Engine, Oracle, OracleResult, Proposal, Store
 from designer_app.core.records import AWAITING, DONE, FINETUNED, FITTED, PROPOSED, SCORED, NewCandidate, finite
 from designer_app.events import (
     CampaignFinished,
@@ -34,6 +35,10 @@ from designer_app.events import (
 )
 
 REWARD, DENOISER = "reward", "denoiser"
+
+
+class OracleUnavailable(RuntimeError):
+    """Every oracle call of a round failed; the round was left unscored (see `_score`)."""
 
 
 @dataclass
@@ -153,12 +158,22 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
         batch = batch - len(store.candidates(index))
     model = store.latest_checkpoint(DENOISER, before_round=index) if cfg.method != "pretrained" else None
     model_path = str(store.checkpoint_path(model)) if model else None
-    if plan.evolve:  # the `ga` baseline breeds from what was measured instead of sampling
-        known = store.candidates()
-        measured = [(c.item, c.score) for c in known if c.duplicate_of is None and c.item and c.score is not None]
-        proposal = engine.evolve(batch, measured, {c.key for c in known if c.key}, round_seed(cfg, index, seed_phase), should_stop)
-    else:
-        proposal = engine.propose(batch, model_path, round_seed(cfg, index, seed_phase), should_stop)
+    known = store.candidates()
+
+    def draw(n: int, seed: int, known_keys: set[str]) -> Proposal:
+        if plan.evolve:  # the `ga` baseline breeds from what was measured instead of sampling
+            measured = [(c.item, c.score) for c in known if c.duplicate_of is None and c.item and c.score is not None]
+            return engine.evolve(n, measured, known_keys, seed, should_stop)
+        return engine.propose(n, model_path, seed, should_stop)
+
+    seed = round_seed(cfg, index, seed_phase)
+    proposal = draw(batch, seed, {c.key for c in known if c.key})
+    if cfg.top_up:
+        proposal, short = _top_up(proposal, batch, {c.key for c in known if c.key}, cfg.top_up, seed, draw, engine.key)
+        if short:
+            yield LogMessage("warning", f"round {index}: {short} of {batch} designs are repeats or infeasible after "
+                             f"{cfg.top_up} extra sampling passes; the round measures {batch - short} new designs "
+                             "(the sampler has concentrated: raise alpha, or lower beta/the learning rate)")
     reward = store.latest_checkpoint(REWARD, before_round=index)
     pred = engine.predict(str(store.checkpoint_path(reward)), proposal.latents, plan.acquisition) if reward else None
     candidates = [
@@ -185,6 +200,48 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
     yield CandidatesProposed(index, len(candidates), len(keys), len(set(keys)), round(seconds, 3))
 
 
+def _top_up(proposal: Proposal, batch: int, stored_keys: set[str], passes: int, seed: int,
+            draw: Callable[[int, int, set[str]], Proposal], key: Callable[[str], str]) -> tuple[Proposal, int]:
+    """Replace repeats and infeasible proposals by further samples until the round holds `batch` new
+    designs (config `top_up`). Returns the first draw followed by the new designs the extra passes found,
+    and how many the round is still short after `passes` passes.
+
+    Why: a repeat of a stored design is not measured again, so a round that repeats a quarter of its
+    batch (DNA at 4 x 128 did) measures a quarter less. The lab has the capacity it planned for, and a
+    benchmark at equal oracle calls should spend them; the extra samples come from the same model, so
+    what is proposed still follows the round's optimistic reward."""
+    seen = set(stored_keys)
+    items, latents, feasible, reasons = list(proposal.items), list(proposal.latents), list(proposal.feasible), list(proposal.reasons)
+    fresh = 0
+    for item, ok in zip(proposal.items, proposal.feasible):
+        k = key(item) if item and ok else ""
+        if k and k not in seen:
+            seen.add(k)
+            fresh += 1
+    drawn, found = len(proposal.items), fresh
+    for p in range(1, passes + 1):
+        short = batch - fresh
+        if short <= 0:
+            break
+        # Over-draw by the rate at which draws so far gave new designs (at least 1/16). Why not a fixed
+        # factor: a concentrated sampler's extra draws repeat even more than its first (seiko-ucb, SIX6,
+        # 4 x 128, seed 2: 47 new in the last round's first 128; eight passes of twice the shortfall
+        # still left the round 74 short)
+        rate = max(found / max(drawn, 1), 1 / 16)
+        extra = draw(max(math.ceil(short / rate), 8), (seed + p * 104_729) % (2**31), set(seen))
+        drawn += len(extra.items)
+        for item, latent, ok, why in zip(extra.items, extra.latents, extra.feasible, extra.reasons):
+            k = key(item) if item and ok else ""
+            if not k or k in seen:
+                continue
+            seen.add(k)
+            found += 1  # every new design the pass found, also those the batch no longer needs
+            if fresh < batch:
+                fresh += 1
+                items.append(item), latents.append(latent), feasible.append(ok), reasons.append(why)
+    return Proposal(items, latents, feasible, reasons), max(0, batch - fresh)
+
+
 # ---- SEIKO step 2: Score -----------------------------------------------------------------------
 def _unscored(store: Store, index: int) -> list:
     """Feasible, non-duplicate candidates of the round with no final (ok/failed) measurement."""
@@ -206,6 +263,15 @@ def _score(campaign: Campaign, index: int) -> Iterator[Event]:
     if len(results) != len(todo):
         results = [OracleResult(None, FAILED, f"oracle returned {len(results)} results for {len(todo)} items")] * len(todo)
     seconds = time.monotonic() - t0
+    if todo and all(r.status == FAILED for r in results):
+        # Every call failed: a broken oracle (wrong path, server down), not facts about the items. Nothing
+        # is recorded, so the round stays `proposed` and the next run scores it again once fixed, instead
+        # of the whole budget turning into failed measurements.
+        raise OracleUnavailable(
+            f"round {index}: all {len(todo)} oracle calls failed, so nothing was recorded (first failure: "
+            f"{results[0].note or 'no reason given'}). Fix the oracle and run again: the round's proposals are kept "
+            "and are scored then. Items that can never be measured can be marked with `designer-app edit-score "
+            "NAME ID failed`.")
     store.record_measurements(
         [(c.id, r) for c, r in zip(todo, results)],
         source=f"oracle:{oracle.name}",

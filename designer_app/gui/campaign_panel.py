@@ -40,7 +40,8 @@ def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
         ("Prior", cfg.prior or "(default for the domain)"),
         ("Oracle", cfg.oracle),
         ("Method", cfg.method),
-        ("Budget", f"{cfg.rounds} rounds × {cfg.batch_size} ({cfg.batch_schedule}) = {cfg.budget} oracle calls"),
+        ("Budget", f"{cfg.rounds} rounds × {cfg.batch_size} ({cfg.batch_schedule}) = {cfg.budget} oracle calls"
+                   + ("; repeats replaced by new designs" if cfg.top_up else "; repeats are not measured again")),
         ("α (KL) / β (bonus)", f"{cfg.alpha:g} / {cfg.beta:g}"),
         ("Seed", str(cfg.seed)),
     ]

@@ -293,13 +293,15 @@ class MainWindow(QMainWindow):
         req = dialog.request()
         try:
             req.out.parent.mkdir(parents=True, exist_ok=True)
-            path, n = campaigns.export(self.session.store, req.out, req.fmt, req.top, req.round_index)
+            result = campaigns.export(self.session.store, req.out, req.fmt, req.top, req.round_index)
         except Exception as exc:  # CampaignError, OSError
             self.show_error("Export failed", str(exc))
             return
-        text = f"exported {n} candidates to {path}"
+        text = f"exported {result.count} candidates to {result.path}"
         self.log_panel.log(text)
         self.statusBar().showMessage(text, 10000)
+        if result.warnings:  # e.g. images whose files are gone: exported, but without their PNG
+            self.show_error("Export incomplete", "\n\n".join(result.warnings))
 
     # ---- campaign actions ----------------------------------------------------------------------
     def rollback_round(self) -> RollbackDialog | None:

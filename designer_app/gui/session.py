@@ -7,6 +7,14 @@ must) only starts on the worker thread. Stop sets a flag the engine reads throug
 every yield and inside sampling and fine-tuning, so the engine ends at a safe, resumable point; nothing
 ever terminates a thread and nothing calls processEvents().
 
+Every exception of the engine ends the worker's generator normally (`guarded_engine_events`) and reaches
+the GUI thread as an `EngineFailure`: superqt's GeneratorWorker takes a RuntimeError raised by a
+generator (CampaignError and StoreError are RuntimeErrors) for a deleted worker, only warns "RuntimeError
+in aborted thread" and emits neither `errored` nor `finished`, which left the session running forever.
+
+The engine runs the opened folder itself (`campaigns.run_folder`): a campaign copied from a colleague
+runs where it was opened, and a same-named campaign elsewhere is never touched.
+
 The GUI thread keeps its own store connection for hand edits, imports and exports, and reads what to
 show through `Snapshot`s loaded on another worker (see snapshot.py); after an engine event only the
 round it names is read again.
@@ -65,8 +73,8 @@ def engine_torch_threads() -> int | None:
     return max(1, cores - 1)
 
 
-def engine_events(name: str, home, max_rounds: int | None, should_stop, allow_partial: bool = False):
-    """`campaigns.run` as the worker thread runs it for the window (see the module docstring).
+def engine_events(folder, max_rounds: int | None, should_stop, allow_partial: bool = False):
+    """`campaigns.run_folder` as the worker thread runs it for the window (see the module docstring).
     `allow_partial` lets a round awaiting lab scores go on once some are in (see core.loop.Campaign)."""
     global _engine_loaded
     # After the window's warm-up (warmup.py) torch is loaded and frozen already: nothing to pause for.
@@ -84,7 +92,7 @@ def engine_events(name: str, home, max_rounds: int | None, should_stop, allow_pa
 
     limit_torch()
     try:
-        for event in campaigns.run(name, home, max_rounds, should_stop, allow_partial=allow_partial):
+        for event in campaigns.run_folder(folder, max_rounds, should_stop, allow_partial=allow_partial):
             # The first event comes once the model is loaded, before any sampling (or after the first
             # fine-tuning step of a resumed round).
             if loading:
@@ -96,6 +104,27 @@ def engine_events(name: str, home, max_rounds: int | None, should_stop, allow_pa
     finally:
         if loading:
             gc.enable()
+
+
+class EngineFailure:
+    """What the engine's generator returns instead of raising: the exception, for the GUI thread."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def guarded_engine_events(*args, **kwargs):
+    """`engine_events` as the GeneratorWorker runs it: any exception of the engine (BaseException
+    included: a user's oracle may call sys.exit) ends the generator normally and is returned as an
+    EngineFailure, which the worker delivers through `returned` and then `finished`. Raised, a
+    RuntimeError (CampaignError, StoreError) would be swallowed by superqt with neither signal."""
+    try:
+        yield from engine_events(*args, **kwargs)
+    except GeneratorExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - every engine failure must reach the GUI
+        return EngineFailure(exc)
+    return None
 
 
 def _ensure_pool_size() -> None:
@@ -137,6 +166,7 @@ class CampaignSession(QObject):
         self.snapshot: Snapshot | None = None
         self._optimum = UNKNOWN
         self._engine = None
+        self._failure: BaseException | None = None  # the running engine's exception, until it finished
         self._stop = threading.Event()
         self._paused = False
         self._loader = None
@@ -167,17 +197,12 @@ class CampaignSession(QObject):
     def name(self) -> str | None:
         return self.folder.name if self.folder else None
 
-    @property
-    def home(self) -> Path | None:
-        """The data home the campaign lives in (`<home>/campaigns/<name>`)."""
-        return self.folder.parent.parent if self.folder else None
-
     # ---- open / close ------------------------------------------------------------------------
     def open(self, folder: str | Path) -> None:
         """Open the campaign in `folder`. Raises StoreError/ConfigError with a message to show."""
         if self.is_running:
             raise campaigns.CampaignError("stop the running campaign before opening another one")
-        folder = Path(folder).resolve()
+        folder = Path(folder).expanduser().resolve()
         store = CampaignStore.open(folder)
         try:
             config = CampaignConfig.from_json(store.config())
@@ -232,24 +257,28 @@ class CampaignSession(QObject):
             self.refresh()  # also after a failure: whatever the store holds now is what to show
 
     # ---- engine ------------------------------------------------------------------------------
-    def start(self, max_rounds: int | None = None, allow_partial: bool = False) -> None:
+    def start(self, max_rounds: int | None = None, allow_partial: bool = False) -> bool:
         """Run the engine: until the budget is spent or scores are awaited, or at most `max_rounds`
         new rounds. An unfinished round (e.g. one awaiting scores) is always finished first.
 
         `allow_partial` holds for this run only: a round awaiting lab scores goes on (fit, fine-tune,
         next round) once one of its candidates has a final measurement; the unscored ones stay pending
         and count when they arrive. Left False, a round waits for all its scores, as the CLI's `run`
-        does without --allow-partial; a later plain run is never partial because an earlier one was."""
+        does without --allow-partial; a later plain run is never partial because an earlier one was.
+
+        Returns whether the engine started. The engine runs the opened folder, wherever it is."""
         if not self.is_open or self.is_running:
-            return
+            return False
         self._stop.clear()
         self._paused = False
+        self._failure = None
         worker = create_worker(
-            engine_events, self.name, self.home, max_rounds, self._stop.is_set, allow_partial,
+            guarded_engine_events, self.folder, max_rounds, self._stop.is_set, allow_partial,
             _start_thread=False, _ignore_errors=True,
         )
         worker.yielded.connect(self._on_event)
-        worker.errored.connect(self._on_engine_error)
+        worker.returned.connect(self._on_engine_returned)
+        worker.errored.connect(self._on_engine_error)  # not expected (see guarded_engine_events)
         # Bound methods of this QObject (not lambdas), so Qt queues the calls onto the GUI thread.
         worker.paused.connect(self._on_paused)
         worker.resumed.connect(self._on_resumed)
@@ -259,6 +288,7 @@ class CampaignSession(QObject):
         sys.setswitchinterval(min(self._switch_interval, ENGINE_SWITCH_INTERVAL))
         self.running_changed.emit(True)
         worker.start()
+        return True
 
     def run_one_round(self) -> None:
         """Finish the unfinished round if there is one, else run one new round."""
@@ -298,7 +328,17 @@ class CampaignSession(QObject):
             round_index = getattr(event, "round", None)
             self.refresh(None if round_index is None else [round_index])
 
+    def _on_engine_returned(self, result) -> None:
+        if isinstance(result, EngineFailure):
+            self._failure = result.exc  # shown once the session is idle again (_on_engine_finished)
+
     def _on_engine_error(self, exc: BaseException) -> None:
+        if self._engine is not None:
+            self._failure = exc
+        else:
+            self._report_engine_error(exc)
+
+    def _report_engine_error(self, exc: BaseException) -> None:
         details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         self.error.emit(
             "The campaign run stopped with an error",
@@ -307,11 +347,16 @@ class CampaignSession(QObject):
         )
 
     def _on_engine_finished(self) -> None:
+        """The engine's generator ended, normally or with an exception: back to idle first (buttons,
+        switch interval), then the error if there was one, then run_finished."""
         self._engine = None
+        failure, self._failure = self._failure, None
         sys.setswitchinterval(self._switch_interval)
         if self._paused:
             self._set_paused(False)
         self.running_changed.emit(False)
+        if failure is not None:
+            self._report_engine_error(failure)
         self.run_finished.emit()
         self.refresh()
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -38,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer_app import campaigns
-from designer_app.config import METHODS, SCHEDULES, CampaignConfig, ConfigError
+from designer_app.config import METHODS, SCHEDULES, TOP_UP_PASSES, CampaignConfig, ConfigError
 from designer_app.gui import catalog
 from designer_app.gui.recommended import RecommendedFields, describe, recommended_for
 from designer_app.models.priors import resolve_prior  # json and paths only: no torch
@@ -348,6 +349,11 @@ class MethodPage(QWizardPage):
         self.alpha = self._double(defaults.alpha)
         self.beta = self._double(defaults.beta)
         self.seed = self._spin(0, 2**31 - 1, defaults.seed)
+        self.top_up = QCheckBox("Replace repeats with new designs")
+        self.top_up.setToolTip(
+            "A proposal that repeats a design measured before (or is infeasible) is not measured again. Checked, "
+            "the round draws further samples from the same model until it holds the full batch of new designs "
+            f"(up to {TOP_UP_PASSES} extra passes), so the lab gets the batch size it planned for.")
         self.advanced = QPlainTextEdit()
         self.advanced.setPlaceholderText("Advanced settings, one per line, e.g.\nfinetune.steps=20\nreward.n_heads=3")
         self.advanced.setMaximumHeight(90)
@@ -374,6 +380,7 @@ class MethodPage(QWizardPage):
         form.addRow("α (KL weight):", self.alpha)
         form.addRow("β (bonus weight):", self.beta)
         form.addRow("Seed:", self.seed)
+        form.addRow("", self.top_up)
         form.addRow("Advanced:", self.advanced)
         form.addRow("", self.budget)
         form.addRow(self.error)
@@ -525,5 +532,6 @@ class NewCampaignWizard(QWizard):
             "oracle": self.oracle_page.spec(),
             "optimum": optimum,
             **self.method_page.settings(recommended),
+            "top_up": TOP_UP_PASSES if self.method_page.top_up.isChecked() else 0,
         }
         return build_config(values, parse_overrides(self.method_page.advanced.toPlainText()), recommended)

@@ -33,18 +33,21 @@ class ScoreFileError(ValueError):
         unit: str = "line",
         file_line: int | None = None,
         column_kind: str = "column",
+        whole_path: bool = False,
     ) -> None:
         """Args:
         reason: what is wrong and what to change.
         unit: "line" for CSV, "record" for SDF/FASTA (then `file_line` adds the text line it starts on).
         column_kind: "column", "property" or "header field", the word the user knows for that format.
+        whole_path: name the file by its absolute path instead of its name: for a file that cannot be
+            found or opened, where the folder it was looked for in is what the user has to check.
         """
         self.file = str(file)
         self.line = line
         self.column = column
         self.reason = reason
         self.detail = f"{column_kind} {column}: {reason}" if column is not None else reason
-        name = Path(self.file).name or self.file
+        name = str(Path(self.file).absolute()) if whole_path else (Path(self.file).name or self.file)
         if line is None:
             message = f"{name}: {self.detail}"
         else:

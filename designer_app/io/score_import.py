@@ -91,7 +91,7 @@ def read_scores(path: str | Path, *, valid_only: bool = False, domain: str = "mo
         ScoreFileError: the file or (unless valid_only) a row is wrong; the message says where and what
             to change. Never any other exception for bad content.
     """
-    path = Path(path)
+    path = Path(path).expanduser()  # "~/scores.csv" as typed in a shell that did not expand it, or a dialog
     file = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -106,7 +106,7 @@ def read_scores(path: str | Path, *, valid_only: bool = False, domain: str = "mo
         data = path.read_bytes()
     except OSError as exc:
         raise ScoreFileError(file, f"cannot be read ({exc.strerror or exc}); check the path and that the file "
-                             "is not open with an exclusive lock in another program") from None
+                             "is not open with an exclusive lock in another program", whole_path=True) from None
     text = decode(data, file)
     records: Iterable[RawRecord | ScoreFileError]
     if suffix in _CSV_SUFFIXES:

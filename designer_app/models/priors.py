@@ -59,9 +59,9 @@ def _is_prior_folder(folder: Path) -> bool:
     return folder.is_dir() and ((folder / "config.json").exists() or (folder / "model_index.json").exists())
 
 
-def resolve_prior(spec: str, domain: str) -> Path:
-    """A shipped prior name, a folder path (ours, or a diffusers model folder), or "" for the
-    domain's default."""
+def resolve_prior(spec: str, domain: str, base: str | Path | None = None) -> Path:
+    """A shipped prior name, a folder path (ours, or a diffusers model folder; relative to `base`, a
+    campaign's `workdir`, when given, else to the current folder), or "" for the domain's default."""
     name = spec or DEFAULT_PRIORS.get(domain, "")
     shipped = shipped_models_dir() / name
     # A shipped name wins over a same-named folder in the working directory (the default prior must
@@ -70,11 +70,14 @@ def resolve_prior(spec: str, domain: str) -> Path:
     if (shipped / "config.json").exists() and not looks_like_path:
         return shipped
     candidate = Path(name).expanduser()
+    if base and not candidate.is_absolute():
+        candidate = Path(base) / candidate
     if _is_prior_folder(candidate):
         return candidate.resolve()
     known = ", ".join(p["name"] for p in list_priors()) or "none shipped"
+    where = "" if candidate.is_absolute() and Path(name).expanduser() == candidate else f" (looked in {candidate.absolute()})"
     raise FileNotFoundError(
-        f"prior '{name}' not found: give a shipped prior name ({known}) or a folder holding config.json"
+        f"prior '{name}' not found{where}: give a shipped prior name ({known}) or a folder holding config.json"
         " (a diffusers model folder holds model_index.json or a UNet's config.json)"
     )
 

@@ -228,18 +228,20 @@ def _module_name_for(path: Path) -> str:
     return f"_designer_app_oracle_{stem}_{digest}"
 
 
-def load_module_from_file(path_text: str) -> ModuleType:
+def load_module_from_file(path_text: str, base: str | Path | None = None) -> ModuleType:
     """Execute a .py file as a fresh module (re-read every time, so edits take effect on the next run).
 
-    Relative paths resolve against the current working directory.
+    Relative paths resolve against `base` (a campaign's `workdir`: the folder it was created from, so the
+    same file is found wherever the campaign is run from), else the current working directory.
     """
     path = Path(path_text).expanduser()
     if not path.is_absolute():
-        path = Path.cwd() / path
+        path = Path(base or Path.cwd()) / path
     if not path.is_file():
+        where = f"the campaign's folder of creation, {base}" if base else f"the current folder, {Path.cwd()}"
         raise OracleSpecError(
-            f"oracle file not found: {path} (relative paths are resolved against the current folder, "
-            f"{Path.cwd()}); fix the path in the spec or give an absolute path"
+            f"oracle file not found: {path} (relative paths are resolved against {where}); "
+            "fix the path in the spec or give an absolute path"
         )
     if path.suffix != ".py":
         raise OracleSpecError(f"oracle file {path} is not a .py file; point the spec at a Python source file")
@@ -320,10 +322,11 @@ def get_function(module: ModuleType, func_name: str, where: str) -> ScoreFunctio
     return obj
 
 
-def load_function(target: str, func_name: str) -> ScoreFunction:
-    """The scoring function named by a `python:TARGET:FUNC` spec (TARGET a .py path or a module)."""
+def load_function(target: str, func_name: str, base: str | Path | None = None) -> ScoreFunction:
+    """The scoring function named by a `python:TARGET:FUNC` spec (TARGET a .py path, relative to `base`
+    when given, or a module)."""
     if is_file_target(target):
-        module = load_module_from_file(target)
+        module = load_module_from_file(target, base)
         return get_function(module, func_name, target)
     module = import_module(target)
     return get_function(module, func_name, target)

@@ -67,13 +67,16 @@ _SPEC_FORMS: tuple[tuple[str, str], ...] = (
 )
 
 
-def parse_oracle(spec: str, *, domain: str = "molecules", optimum: float | None = None) -> Oracle:
+def parse_oracle(spec: str, *, domain: str = "molecules", optimum: float | None = None,
+                 base: str | None = None) -> Oracle:
     """Build the oracle a spec names.
 
     Args:
         spec: the oracle spec (see the module docstring); surrounding whitespace is ignored.
         domain: the campaign's domain; the built-in scores only exist for "molecules".
         optimum: best attainable score; overrides the oracle's own (e.g. `FUNC.optimum`).
+        base: the folder relative paths are resolved against: a `python:` file, and where a `command:`
+            runs (a campaign's `workdir`); None = the current working directory.
 
     Returns:
         An object with `name` (the spec), `optimum`, `is_manual` and `score(items)`.
@@ -86,7 +89,7 @@ def parse_oracle(spec: str, *, domain: str = "molecules", optimum: float | None 
         raise OracleSpecError(f"empty oracle spec; use one of: {_known_names_text()}")
     spec = spec.strip()
     override = check_optimum(optimum, "optimum")
-    oracle = _build(spec, domain)
+    oracle = _build(spec, domain, base)
     if override is not None:
         oracle.optimum = override
     return oracle
@@ -110,7 +113,7 @@ def list_oracles() -> list[tuple[str, str]]:
 # Spec dispatch
 
 
-def _build(spec: str, domain: str) -> Oracle:
+def _build(spec: str, domain: str, base: str | None = None) -> Oracle:
     sequence = sequence_oracle(spec, domain)  # tfbind8:<TF>, ehrlich[:...]; None for any other kind
     if sequence is not None:
         return sequence
@@ -123,10 +126,10 @@ def _build(spec: str, domain: str) -> Oracle:
         options = _parse_options(kind, match.group("options"), spec)
         body = match.group("body").strip()
         if kind == "python":
-            return _python_oracle(spec, body, parse_call_options(match.group("options"), spec))
+            return _python_oracle(spec, body, parse_call_options(match.group("options"), spec), base)
         if kind == "command":
             policy = parse_call_options(match.group("options"), spec, DEFAULT_TIMEOUT_S)
-            return CommandOracle(body, name=spec, timeout=policy.timeout, workers=policy.workers,
+            return CommandOracle(body, name=spec, timeout=policy.timeout, workers=policy.workers, cwd=base,
                                  retries=policy.retries)
         _require_molecules(spec, domain)
         try:
@@ -168,7 +171,7 @@ def _parse_options(kind: str, text: str | None, spec: str) -> dict[str, float | 
     return options
 
 
-def _python_oracle(spec: str, body: str, policy) -> PythonOracle:
+def _python_oracle(spec: str, body: str, policy, base: str | None = None) -> PythonOracle:
     # Split from the right: a Windows path has its own ':' (python:C:\oracles\f.py:score).
     target, sep, func_name = body.rpartition(":")
     target, func_name = target.strip(), func_name.strip()
@@ -182,7 +185,7 @@ def _python_oracle(spec: str, body: str, policy) -> PythonOracle:
             f"{func_name!r} in {spec!r} is not a function name; the spec must end with ':FUNC', "
             f"e.g. python:{body}:score"
         )
-    func = load_function(target, func_name)
+    func = load_function(target, func_name, base)
     return PythonOracle(func, name=spec, timeout=policy.timeout, workers=policy.workers, retries=policy.retries)
 
 

@@ -41,7 +41,9 @@ class CampaignStore(CheckpointsMixin):
     DB_NAME = "campaign.db"
 
     def __init__(self, folder: Path, read_only: bool = False):
-        self.folder = Path(folder)
+        # absolute: checkpoint paths are built from it and checked against it resolved, so a relative
+        # folder (--home data) would name them twice (data/campaigns/x/data/campaigns/x/checkpoints/...)
+        self.folder = Path(folder).absolute()
         self.read_only = read_only
         self.db = schema.connect(str(self.folder / self.DB_NAME), read_only=read_only)
         self.warning: str | None = None  # set when the campaign could only be opened read-only

@@ -11,10 +11,10 @@ APP_NAME = "designer-app"
 
 def data_home(home: str | Path | None = None) -> Path:
     if home:
-        return Path(home).expanduser()
+        return Path(home).expanduser().absolute()
     env = os.environ.get("DESIGNER_APP_HOME")
     if env:
-        return Path(env).expanduser()
+        return Path(env).expanduser().absolute()
     import appdirs
 
     return Path(appdirs.user_data_dir(APP_NAME, appauthor=False))

@@ -12,9 +12,12 @@ History:
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Callable
 
 import sqlite_utils
+
+from designer_app.store.errors import StoreError
 
 SCHEMA_VERSION = 2
 
@@ -97,17 +100,42 @@ def _v1_to_v2(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v0_to_v1, _v1_to_v2]
 
 
-def connect(path: str, read_only: bool = False) -> sqlite_utils.Database:
+def read_only_uri(path: str | Path) -> str:
+    """The SQLite URI that opens `path` read-only.
+
+    The path is percent-encoded (Path.as_uri): written raw into "file:...?mode=ro", a '#' or '?' in a
+    folder name would cut the path short (SQLite would open, and create, another file there, without
+    mode=ro) and a '%20' would be decoded into a different name.
+    """
+    return Path(path).absolute().as_uri() + "?mode=ro"
+
+
+def connect(path: str | Path, read_only: bool = False) -> sqlite_utils.Database:
     """A connection with WAL, a busy timeout, foreign keys and full fsync (lab data must survive
-    power loss, not only a crash of the app)."""
-    if read_only:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
-    else:
-        conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("PRAGMA foreign_keys=ON")
+    power loss, not only a crash of the app).
+
+    Raises:
+        StoreError: SQLite cannot open the file (missing, unreadable folder, not a database); the
+            message names the file and what to check.
+    """
+    conn = None
+    try:
+        if read_only:
+            conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=30, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
+        mode = "read-only" if read_only else "for writing"
+        raise StoreError(
+            f"cannot open the campaign database {path} {mode} ({exc}); check that the file exists, that "
+            "its folder can be read (and written, to change it) by you, and that it is a Designer campaign.db"
+        ) from exc
     return sqlite_utils.Database(conn)
 
 

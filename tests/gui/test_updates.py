@@ -131,12 +131,12 @@ def test_engine_failure_before_the_first_event_reenables_gc(monkeypatch):
     monkeypatch.setattr(session_module, "_engine_loaded", False)
     monkeypatch.setattr(session_module.warmup, "is_warm", lambda: False)
 
-    def failing_run(*args, **kwargs):  # the signature of campaigns.run (allow_partial is a keyword)
+    def failing_run(*args, **kwargs):  # the signature of campaigns.run_folder (allow_partial is a keyword)
         raise RuntimeError("prior missing")
         yield  # pragma: no cover - makes this a generator
 
-    monkeypatch.setattr(session_module.campaigns, "run", failing_run)
-    events = session_module.engine_events("c", None, 1, lambda: False)
+    monkeypatch.setattr(session_module.campaigns, "run_folder", failing_run)
+    events = session_module.engine_events("/nowhere/c", 1, lambda: False)
     try:
         next(events)
     except RuntimeError:

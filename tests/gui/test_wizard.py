@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWizard
 
-from designer_app.config import ConfigError
+from designer_app.config import TOP_UP_PASSES, ConfigError
 from designer_app.gui.wizard import build_config, functions_in, parse_overrides
 from .gui_helpers import TINY_LINES, make_campaign, wait_snapshot
 
@@ -32,6 +32,8 @@ def test_wizard_creates_and_opens_a_campaign(window, qtbot, tiny_prior, home):
     page.alpha.setValue(0.05)
     page.beta.setValue(2.0)
     page.seed.setValue(7)
+    assert not page.top_up.isChecked()
+    page.top_up.setChecked(True)
     page.advanced.setPlainText(TINY_LINES)
     assert "24 oracle calls" in page.budget.text()
     wizard.next()
@@ -43,9 +45,11 @@ def test_wizard_creates_and_opens_a_campaign(window, qtbot, tiny_prior, home):
     cfg = window.session.config
     assert (cfg.method, cfg.rounds, cfg.batch_size, cfg.alpha, cfg.beta, cfg.seed) == ("seiko-bootstrap", 3, 8, 0.05, 2.0, 7)
     assert cfg.finetune.steps == 3 and cfg.reward.n_heads == 3 and cfg.oracle == "qed"
+    assert cfg.top_up == TOP_UP_PASSES  # the "replace repeats" box
     snap = wait_snapshot(qtbot, window)
     assert snap.state == "new" and "from-wizard" in window.windowTitle()
     assert "seiko-bootstrap" in window.campaign_panel.summary.text()
+    assert "repeats replaced by new designs" in window.campaign_panel.summary.text()
 
 
 def test_prior_page_rejects_a_folder_without_a_prior(window, tmp_path):

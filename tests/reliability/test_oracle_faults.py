@@ -176,3 +176,30 @@ def test_incidents_reach_the_event_log_and_status(tmp_path):
                                                              "OracleGaveUp"]
     assert "license server down" in data["oracle_incidents"][0]["notes"][0]
     assert data["oracle_incidents"][0]["round"] == 1
+
+
+def test_a_round_whose_every_call_fails_is_not_recorded_and_is_scored_after_the_fix(tmp_path, tiny_prior, capsys):
+    """A broken oracle (a typo, a server down) must not turn the budget into failed measurements: the run
+    stops with the reason, nothing is recorded, and the next run scores the same proposals."""
+    from conftest import TINY_SETTINGS
+    from designer_app.cli import main
+    from designer_app.store import campaign_dir
+
+    oracle = tmp_path / "oracle.py"
+    oracle.write_text("def score(items):\n    raise ConnectionError('plate reader offline')\n")
+    assert main(["--home", str(tmp_path), "new", "b", "--oracle", f"python:{oracle}:score", "--prior", str(tiny_prior),
+                 "--rounds", "2", "--batch-size", "6", *TINY_SETTINGS]) == 0
+    capsys.readouterr()
+    assert main(["--home", str(tmp_path), "run", "b"]) == 2
+    err = capsys.readouterr().err
+    assert "all" in err and "oracle calls failed" in err and "plate reader offline" in err
+    store = CampaignStore.open(campaign_dir("b", tmp_path))
+    proposed = [(c.id, c.item) for c in store.candidates(1)]
+    assert store.round(1).status == "proposed" and all(c.score_status == "unscored" for c in store.candidates(1))
+    store.close()
+    oracle.write_text("def score(items):\n    return [len(s) / 50 for s in items]\n")
+    assert main(["--home", str(tmp_path), "run", "b"]) == 0
+    store = CampaignStore.open(campaign_dir("b", tmp_path))
+    assert [(c.id, c.item) for c in store.candidates(1)] == proposed  # the same proposals were scored
+    assert all(c.score_status == "ok" for c in store.candidates() if c.duplicate_of is None and c.feasible)
+    assert [r.status for r in store.rounds()] == ["done", "done"]
