@@ -136,7 +136,8 @@ def load_folder(folder: str | Path, allow_partial: bool = False) -> loop.Campaig
         store.close()
         raise CampaignError(
             f"the oracle '{cfg.oracle}' runs in {cfg.workdir}, the folder campaign '{cfg.name}' was created from, "
-            "which no longer exists; create it again with what the command needs (nothing measured is lost)")
+            "which is not on this machine; create that folder again with what the command needs, or a link by that "
+            "name to where those files are now (nothing measured is lost)")
     # Failed oracle calls, retries and timeouts go to the event log, where `status` and the GUI show them.
     oracle = LoggedOracle(make_oracle(cfg), lambda kind, payload: store.log_event(_latest_round(store), kind, payload))
     return loop.Campaign(config=cfg, store=store, engine=make_engine(cfg, store.folder), oracle=oracle,
