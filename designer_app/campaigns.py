@@ -347,33 +347,27 @@ def _write_png_folder(rows, out: Path, campaign_folder: Path) -> ExportResult:
     whose file cannot be read are left out (still listed in candidates.csv) and reported in `warnings`."""
     from designer_app.io.image_export import write_png_folder
 
+    # Items are stored as absolute paths into the campaign's items/ folder; after the campaign (or its
+    # data folder) was moved they name where it used to be, while the file is still in items/.
+    items_dir = Path(campaign_folder) / "items"
+    rows = [replace(r, item=str(items_dir / Path(r.item).name))
+            if not Path(r.item).is_file() and (items_dir / Path(r.item).name).is_file() else r for r in rows]
     path, _, missing = write_png_folder(rows, out)
     return ExportResult(path, len(rows), tuple(missing), _missing_images_warnings(rows, missing, campaign_folder))
 
 
 def _missing_images_warnings(rows, missing: list[int], campaign_folder: Path) -> tuple[str, ...]:
-    """Why the images `missing` (candidate ids) could not be exported, in words the user can act on.
-
-    Items are stored as absolute paths into the campaign's items/ folder, so when the campaign (or the
-    whole data folder) was moved or renamed they point to where it used to be: say so, and where.
-    """
+    """Why the images `missing` (candidate ids) could not be exported, in words the user can act on."""
     wanted = set(missing)
     paths = {r.id: Path(r.item) for r in rows if r.id in wanted}
     gone = {i: p for i, p in paths.items() if not p.is_file()}
     unreadable = {i: p for i, p in paths.items() if i not in gone}
-    items_dir = Path(campaign_folder) / "items"
     warnings = []
     if gone:
-        moved = [p for p in gone.values() if p.parent != items_dir and (items_dir / p.name).is_file()]
-        if moved:
-            why = (f"the campaign folder was moved or renamed after they were made: they are recorded at "
-                   f"{moved[0].parent} but this campaign is at {campaign_folder}. Move the data folder back "
-                   f"to export them, or copy them by hand from {items_dir}")
-        else:
-            why = (f"e.g. {next(iter(gone.values()))} does not exist: the campaign folder was moved or the files "
-                   "in its items/ folder were deleted; restore them from a backup")
         warnings.append(f"{len(gone)} of {len(rows)} images could not be found (candidates {_id_list(gone)}), so "
-                        f"they are not in the export (only listed in candidates.csv): their files are missing; {why}")
+                        f"they are not in the export (only listed in candidates.csv): e.g. "
+                        f"{next(iter(gone.values()))} does not exist, nor a file of that name in "
+                        f"{Path(campaign_folder) / 'items'}; the files were deleted: restore them from a backup")
     if unreadable:
         warnings.append(f"{len(unreadable)} of {len(rows)} image files could not be read as images (candidates "
                         f"{_id_list(unreadable)}, e.g. {next(iter(unreadable.values()))}), so they are not in the "
