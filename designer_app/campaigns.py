@@ -347,11 +347,6 @@ def _write_png_folder(rows, out: Path, campaign_folder: Path) -> ExportResult:
     whose file cannot be read are left out (still listed in candidates.csv) and reported in `warnings`."""
     from designer_app.io.image_export import write_png_folder
 
-    # Items are stored as absolute paths into the campaign's items/ folder; after the campaign (or its
-    # data folder) was moved they name where it used to be, while the file is still in items/.
-    items_dir = Path(campaign_folder) / "items"
-    rows = [replace(r, item=str(items_dir / Path(r.item).name))
-            if not Path(r.item).is_file() and (items_dir / Path(r.item).name).is_file() else r for r in rows]
     path, _, missing = write_png_folder(rows, out)
     return ExportResult(path, len(rows), tuple(missing), _missing_images_warnings(rows, missing, campaign_folder))
 

@@ -198,3 +198,18 @@ def test_png_export_says_which_image_files_are_unreadable(tmp_path):
         result = campaigns.export(store, tmp_path / "out", "png")
     assert result.missing == (1,) and len(result.warnings) == 1
     assert "1 of 2 image files could not be read as images (candidates 1" in result.warnings[0]
+
+
+def test_a_moved_images_campaign_reads_its_items_where_it_is_now(tmp_path):
+    """Image items are recorded as absolute paths; after a move the store hands out the files in the
+    campaign's own items/ folder, so unscored proposals can still be measured."""
+    from designer_app.oracles import parse_oracle
+
+    _image_campaign(tmp_path / "h1")
+    (tmp_path / "h1").rename(tmp_path / "h2")
+    folder = campaign_dir("im", tmp_path / "h2")
+    with CampaignStore.open(folder) as store:
+        items = [c.item for c in store.candidates()]
+    assert items == [str(folder / "items" / "a.png"), str(folder / "items" / "b.png")]
+    results = parse_oracle("brightness", domain="images").score(items)
+    assert [r.status for r in results] == ["ok", "ok"]

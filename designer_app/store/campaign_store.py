@@ -300,6 +300,7 @@ class CampaignStore(CheckpointsMixin):
             conditions.append(self._live())
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = list(self.db.query(f"SELECT * FROM candidates{where} ORDER BY id", args))
+        here = self._relocated if self._holds_files() else (lambda item: item)
         scores = self.effective_scores()
         unscored = EffectiveScore(None, "unscored")
         out = []
@@ -311,7 +312,7 @@ class CampaignStore(CheckpointsMixin):
                 CandidateRecord(
                     id=r["id"],
                     round=r["round"],
-                    item=r["item"],
+                    item=here(r["item"]),
                     key=r["key"] or "",
                     feasible=bool(r["feasible"]),
                     reason=r["reason"] or "",
@@ -329,6 +330,22 @@ class CampaignStore(CheckpointsMixin):
                 )
             )
         return out
+
+    def _holds_files(self) -> bool:
+        """Whether items are files in the campaign's items/ folder (images), not text."""
+        row = self.db.execute("SELECT domain FROM campaign WHERE id = 1").fetchone()
+        return bool(row) and row[0] == "images"
+
+    def _relocated(self, item: str | None) -> str | None:
+        """An item file recorded (as an absolute path) in this campaign's items/ folder before the campaign
+        or its data folder was moved: the same file where the campaign is now. Anything else unchanged."""
+        if not item:
+            return item
+        path = Path(item)
+        if path.parent.name != "items" or path.parent.parent == self.folder or path.is_file():
+            return item
+        moved = self.folder / "items" / path.name
+        return str(moved) if moved.is_file() else item
 
     def effective_scores(self) -> dict[int, EffectiveScore]:
         """Measured candidate id -> its EffectiveScore (mean of replicates, sd, status); see store.scores.
