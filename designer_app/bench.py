@@ -15,7 +15,7 @@ import json
 import shlex
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -162,7 +162,8 @@ def run_one(spec: BenchSpec, method: str, seed: int, home: Path | None = None) -
     with tempfile.TemporaryDirectory(prefix="designer-bench-") as tmp:
         where = Path(home) if home is not None else Path(tmp)
         cfg = spec.config(method, seed)
-        campaigns.create(cfg, where)
+        if not _resumable(cfg, where):
+            campaigns.create(cfg, where)
         t0 = time.monotonic()
         for _ in campaigns.run(cfg.name, where):
             pass
@@ -198,6 +199,24 @@ def run_one(spec: BenchSpec, method: str, seed: int, home: Path | None = None) -
         infeasible_fraction=metrics.infeasible_fraction(candidates) or 0.0,
         wall_seconds=round(wall, 2),
     )
+
+
+def _resumable(cfg: CampaignConfig, home: Path) -> bool:
+    """Whether a kept campaign of this run (--keep-campaigns) is already in `home`: a bench interrupted
+    mid-run resumes it from its last committed step (campaigns resume exactly) instead of failing with
+    "already exists"; its wall time then counts the resumed part only. One made with other settings is
+    refused: its rounds would not be this run's."""
+    from designer_app.store import CampaignStore, campaign_dir
+
+    folder = campaign_dir(cfg.name, home)
+    if not (folder / CampaignStore.DB_NAME).exists():
+        return False
+    with CampaignStore.open_for_reading(folder) as store:
+        theirs = CampaignConfig.from_json(store.config())
+    if replace(theirs, workdir="") != replace(cfg, workdir=""):  # the folder it was started from may differ
+        raise ConfigError(f"{folder} holds a campaign of run {cfg.name} made with other settings; move it away "
+                          "or choose another --out")
+    return True
 
 
 def run_bench(spec: BenchSpec, out: str | Path, command: str = "", keep_campaigns: bool = False,

@@ -176,3 +176,37 @@ def test_last_round_mean_reads_only_the_last_batch_and_skips_failures():
     assert a.last_round_mean.mean == pytest.approx(0.4) and b.last_round_mean.mean == pytest.approx(0.1)
     table = markdown_table([a, b])
     assert "| a | 2 |" in table and "**0.400 ± 0.141**" in table  # the best last round is bold
+
+
+def test_an_interrupted_bench_with_kept_campaigns_resumes_the_half_run_campaign(tmp_path, tiny_prior):
+    """A kept campaign left half-run by an interrupted bench is resumed, and its scores are the ones an
+    uninterrupted run gives; a kept campaign with other settings is refused."""
+    from designer_app import campaigns
+    from designer_app.bench import _resumable
+
+    spec = BenchSpec(domain="molecules", oracle="qed", methods=("greedy",), budget=16, batch_size=8, seeds=(0,),
+                     prior=str(tiny_prior), overrides=_tiny_overrides())
+    whole = RunResult.from_json(json.loads(_run(spec, tmp_path / "whole").read_text()))
+    out = tmp_path / "interrupted"
+    cfg = spec.config("greedy", 0)
+    campaigns.create(cfg, out)
+    for _ in campaigns.run(cfg.name, out, max_rounds=1):  # killed after its first round
+        pass
+    resumed = RunResult.from_json(json.loads(_run(spec, out).read_text()))
+    assert resumed.values == whole.values and len(resumed.rounds) == 2
+    other = BenchSpec(**{**spec.__dict__, "overrides": {**spec.overrides, "beta": 2.0}})
+    with pytest.raises(ConfigError, match="other settings"):
+        _resumable(other.config("greedy", 0), out)
+
+
+def _tiny_overrides() -> dict:
+    from designer_app.cli import _parse_set
+
+    return _parse_set([s for s in TINY_SETTINGS if s != "--set"])
+
+
+def _run(spec, out):
+    from designer_app.bench import run_bench
+
+    list(run_bench(spec, out, keep_campaigns=True, log=lambda text: None))
+    return out / "runs" / "greedy-s0.json"
