@@ -73,15 +73,13 @@ class BenchSpec:
         """The settings the prior recommends (config.json `campaign_defaults`), applied under overrides."""
         return prior_campaign_defaults(self.prior, self.domain)
 
-    def prior_weights(self) -> str | None:
-        """sha256 of the prior's weight files (models.priors.weights_fingerprint); None when the prior
-        cannot be found (creating the first run reports that with advice)."""
+    def prior_weights(self) -> str:
+        """sha256 of the prior's weight files (models.priors.weights_fingerprint). A prior that cannot be
+        found raises resolve_prior's FileNotFoundError, which says where it looked: a resumed bench whose
+        relative --prior names nothing from here must say that, not "another prior's weights"."""
         from designer_app.models.priors import resolve_prior, weights_fingerprint
 
-        try:
-            return weights_fingerprint(resolve_prior(self.prior, self.domain))
-        except (FileNotFoundError, ValueError):
-            return None
+        return weights_fingerprint(resolve_prior(self.prior, self.domain))
 
     @property
     def rounds(self) -> int:
@@ -255,10 +253,6 @@ def _check_same_spec(spec: BenchSpec, out: Path) -> dict:
     the specification as written (spec_json), so the report records the one that was checked."""
     path = out / "spec.json"
     mine = spec_json(spec)
-    if mine["prior_weights"] is None:  # the prior cannot be found from here: say so, not "another prior"
-        from designer_app.models.priors import resolve_prior
-
-        resolve_prior(spec.prior, spec.domain)  # raises FileNotFoundError naming where it looked
     if path.exists():
         theirs = json.loads(path.read_text())
         if theirs.get("prior_weights") is None and any((out / "runs").glob("*.json")):

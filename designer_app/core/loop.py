@@ -159,6 +159,7 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
     model = store.latest_checkpoint(DENOISER, before_round=index) if cfg.method != "pretrained" else None
     model_path = str(store.checkpoint_path(model)) if model else None
     known = store.candidates()
+    stored_keys = {c.key for c in known if c.key}
 
     def draw(n: int, seed: int, known_keys: set[str]) -> Proposal:
         if plan.evolve:  # the `ga` baseline breeds from what was measured instead of sampling
@@ -167,9 +168,9 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
         return engine.propose(n, model_path, seed, should_stop)
 
     seed = round_seed(cfg, index, seed_phase)
-    proposal = draw(batch, seed, {c.key for c in known if c.key})
+    proposal = draw(batch, seed, stored_keys)
     if cfg.top_up:
-        proposal, short = _top_up(proposal, batch, {c.key for c in known if c.key}, cfg.top_up, seed, draw, engine.key)
+        proposal, short = _top_up(proposal, batch, stored_keys, cfg.top_up, seed, draw, engine.key)
         if short:
             yield LogMessage("warning", f"round {index}: {short} of {batch} designs are repeats or infeasible after "
                              f"{cfg.top_up} extra sampling passes; the round measures {batch - short} new designs "

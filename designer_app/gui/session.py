@@ -35,6 +35,7 @@ import os
 import sys
 import threading
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
@@ -106,11 +107,11 @@ def engine_events(folder, max_rounds: int | None, should_stop, allow_partial: bo
             gc.enable()
 
 
+@dataclass(frozen=True)
 class EngineFailure:
     """What the engine's generator returns instead of raising: the exception, for the GUI thread."""
 
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
+    exc: BaseException
 
 
 def guarded_engine_events(*args, **kwargs):
@@ -257,7 +258,7 @@ class CampaignSession(QObject):
             self.refresh()  # also after a failure: whatever the store holds now is what to show
 
     # ---- engine ------------------------------------------------------------------------------
-    def start(self, max_rounds: int | None = None, allow_partial: bool = False) -> bool:
+    def start(self, max_rounds: int | None = None, allow_partial: bool = False) -> None:
         """Run the engine: until the budget is spent or scores are awaited, or at most `max_rounds`
         new rounds. An unfinished round (e.g. one awaiting scores) is always finished first.
 
@@ -265,10 +266,9 @@ class CampaignSession(QObject):
         next round) once one of its candidates has a final measurement; the unscored ones stay pending
         and count when they arrive. Left False, a round waits for all its scores, as the CLI's `run`
         does without --allow-partial; a later plain run is never partial because an earlier one was.
-
-        Returns whether the engine started. The engine runs the opened folder, wherever it is."""
+        The engine runs the opened folder, wherever it is."""
         if not self.is_open or self.is_running:
-            return False
+            return
         self._stop.clear()
         self._paused = False
         self._failure = None
@@ -288,7 +288,6 @@ class CampaignSession(QObject):
         sys.setswitchinterval(min(self._switch_interval, ENGINE_SWITCH_INTERVAL))
         self.running_changed.emit(True)
         worker.start()
-        return True
 
     def run_one_round(self) -> None:
         """Finish the unfinished round if there is one, else run one new round."""

@@ -75,7 +75,7 @@ def resolve_prior(spec: str, domain: str, base: str | Path | None = None) -> Pat
     if _is_prior_folder(candidate):
         return candidate.resolve()
     known = ", ".join(p["name"] for p in list_priors()) or "none shipped"
-    where = "" if candidate.is_absolute() and Path(name).expanduser() == candidate else f" (looked in {candidate.absolute()})"
+    where = "" if str(candidate.absolute()) == name else f" (looked in {candidate.absolute()})"
     raise FileNotFoundError(
         f"prior '{name}' not found{where}: give a shipped prior name ({known}) or a folder holding config.json"
         " (a diffusers model folder holds model_index.json or a UNet's config.json)"

@@ -13,6 +13,7 @@ Discarded rows (schema 2): a rollback flags a round's unscored candidates and it
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -300,7 +301,7 @@ class CampaignStore(CheckpointsMixin):
             conditions.append(self._live())
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = list(self.db.query(f"SELECT * FROM candidates{where} ORDER BY id", args))
-        here = self._relocated if self._holds_files() else (lambda item: item)
+        here = self._relocated if self._items_are_files else (lambda item: item)
         scores = self.effective_scores()
         unscored = EffectiveScore(None, "unscored")
         out = []
@@ -331,8 +332,10 @@ class CampaignStore(CheckpointsMixin):
             )
         return out
 
-    def _holds_files(self) -> bool:
-        """Whether items are files in the campaign's items/ folder (images), not text."""
+    @functools.cached_property
+    def _items_are_files(self) -> bool:
+        """Whether items are files in the campaign's items/ folder (images), not text. The domain is fixed
+        when the campaign is created, so it is read once."""
         row = self.db.execute("SELECT domain FROM campaign WHERE id = 1").fetchone()
         return bool(row) and row[0] == "images"
 
