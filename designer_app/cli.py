@@ -47,7 +47,7 @@ def cmd_new(args) -> int:
     explicit = _parse_set(args.set)
     # Options left out are None, so only what the user typed counts as their choice.
     for name in ("method", "rounds", "batch_size", "seed", "optimum", "batch_schedule", "bonus", "anchor", "alpha", "beta",
-                 "top_up"):
+                 "top_up", "exploit_last"):
         if getattr(args, name) is not None:
             explicit[name] = getattr(args, name)
     # what the user said wins over what the prior recommends, which wins over the global defaults
@@ -277,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replace proposals that repeat a measured design (or are infeasible) by further samples, "
                           f"so every round measures its full batch of new designs; up to PASSES extra sampling "
                           f"passes (default {TOP_UP_PASSES}; off unless given)")
+    new.add_argument("--exploit-last", action="store_true", default=None,
+                     help="the last batch comes from a model fine-tuned on the reward model's mean, not the "
+                          "optimistic reward: no round learns from it, so it should be the best guesses")
     new.add_argument("--set", action="append", metavar="KEY=VALUE", help="any config field, e.g. finetune.steps=20")
     new.set_defaults(func=cmd_new)
 

@@ -136,6 +136,9 @@ class CampaignConfig:
         alpha: weight of the KL to the anchor model during fine-tuning.
         beta: weight of the uncertainty bonus (seiko-ucb).
         bonus: "gram" (last-layer Gram form) or "ensemble-std" (spread of the ensemble).
+        exploit_last: the fine-tune that makes the last batch maximises the reward model's mean instead of
+            the method's optimistic reward (seiko-ucb, seiko-bootstrap, seiko-ts). Optimism buys
+            information for later rounds; no round learns from the last batch, so there it only costs.
         anchor: "previous" (the previous round's model, as the authors' code) or "prior".
         seed: random seed for sampling, fitting and fine-tuning.
         optimum: the oracle's known optimum (enables regret); None = the oracle's own, if any.
@@ -165,6 +168,7 @@ class CampaignConfig:
     alpha: float = 0.003
     beta: float = 1.0
     bonus: str = "gram"
+    exploit_last: bool = False
     anchor: str = "previous"
     seed: int = 0
     optimum: float | None = None
@@ -187,6 +191,7 @@ class CampaignConfig:
             (self.alpha >= 0, f"alpha must be >= 0 (got {self.alpha})"),
             (self.beta >= 0, f"beta must be >= 0 (got {self.beta})"),
             (self.bonus in BONUSES, f"bonus must be one of {', '.join(BONUSES)}"),
+            (isinstance(self.exploit_last, bool), f"exploit_last must be true or false (got {self.exploit_last!r})"),
             (self.anchor in ANCHORS, f"anchor must be one of {', '.join(ANCHORS)}"),
             (bool(self.oracle.strip()), "oracle spec is empty; give e.g. qed, manual or python:FILE.py:FUNC"),
             (self.sample_steps >= 2, f"sample steps must be at least 2 (got {self.sample_steps})"),

@@ -178,6 +178,16 @@ def test_top_up_option_of_new(tmp_path, tiny_prior):
                  "--top-up", "99"]) == 2
 
 
+def test_exploit_last_option_of_new(tmp_path, tiny_prior):
+    new(tmp_path, "plain", tiny_prior)
+    new(tmp_path, "exploits", tiny_prior, "--exploit-last")
+    new(tmp_path, "by-set", tiny_prior, "--set", "exploit_last=true")
+    flags = [CampaignStore.open(campaign_dir(n, tmp_path)).config()["exploit_last"] for n in ("plain", "exploits", "by-set")]
+    assert flags == [False, True, True]
+    assert main(["--home", str(tmp_path), "new", "bad", "--oracle", "qed", "--prior", str(tiny_prior),
+                 "--set", "exploit_last=2"]) == 2
+
+
 def test_list_commands(capsys):
     for what in ("methods", "oracles", "priors"):
         assert main(["list", what]) == 0

@@ -68,6 +68,10 @@ def plan(cfg: CampaignConfig, round_index: int) -> MethodPlan:
         acq = Acquisition("mean")
     else:
         raise ValueError(f"unknown method {method}")
+    if cfg.exploit_last and round_index == len(cfg.batch_sizes()) - 1:
+        # This fine-tune makes the model that proposes the last batch; nothing is fitted to what that
+        # batch measures afterwards, so the bonus's exploration would be spent for no later round.
+        acq = Acquisition("mean")
     return MethodPlan(fit=True, finetune=not last, acquisition=acq)
 
 

@@ -42,7 +42,8 @@ def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
         ("Method", cfg.method),
         ("Budget", f"{cfg.rounds} rounds × {cfg.batch_size} ({cfg.batch_schedule}) = {cfg.budget} oracle calls"
                    + ("; repeats replaced by new designs" if cfg.top_up else "; repeats are not measured again")),
-        ("α (KL) / β (bonus)", f"{cfg.alpha:g} / {cfg.beta:g}"),
+        ("α (KL) / β (bonus)", f"{cfg.alpha:g} / {cfg.beta:g}"
+                               + ("; the last batch exploits the mean" if cfg.exploit_last else "")),
         ("Seed", str(cfg.seed)),
     ]
     if snap is not None:

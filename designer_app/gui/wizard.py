@@ -354,6 +354,11 @@ class MethodPage(QWizardPage):
             "A proposal that repeats a design measured before (or is infeasible) is not measured again. Checked, "
             "the round draws further samples from the same model until it holds the full batch of new designs "
             f"(up to {TOP_UP_PASSES} extra passes), so the lab gets the batch size it planned for.")
+        self.exploit_last = QCheckBox("Last batch: best guesses, no exploration")
+        self.exploit_last.setToolTip(
+            "The optimistic methods fine-tune towards mean + bonus so that each batch also teaches the reward "
+            "model. No round learns from the last batch, so checked, the model that proposes it is fine-tuned "
+            "on the reward model's mean alone.")
         self.advanced = QPlainTextEdit()
         self.advanced.setPlaceholderText("Advanced settings, one per line, e.g.\nfinetune.steps=20\nreward.n_heads=3")
         self.advanced.setMaximumHeight(90)
@@ -381,6 +386,7 @@ class MethodPage(QWizardPage):
         form.addRow("β (bonus weight):", self.beta)
         form.addRow("Seed:", self.seed)
         form.addRow("", self.top_up)
+        form.addRow("", self.exploit_last)
         form.addRow("Advanced:", self.advanced)
         form.addRow("", self.budget)
         form.addRow(self.error)
@@ -533,5 +539,6 @@ class NewCampaignWizard(QWizard):
             "optimum": optimum,
             **self.method_page.settings(recommended),
             "top_up": TOP_UP_PASSES if self.method_page.top_up.isChecked() else 0,
+            "exploit_last": self.method_page.exploit_last.isChecked(),
         }
         return build_config(values, parse_overrides(self.method_page.advanced.toPlainText()), recommended)

@@ -47,3 +47,22 @@ def test_ga_samples_the_prior_first_then_evolves_without_finetuning():
     assert first.fit and later.fit  # fitted for the prediction gap, like every method
     assert not first.finetune and not later.finetune
     assert not any(plan(m, 2).evolve for m in ("seiko-ucb", "greedy", "pretrained", "seiko-ts"))
+
+
+def test_exploit_last_makes_only_the_last_batch_s_fine_tune_use_the_mean():
+    # rounds=3: the fine-tunes after rounds 1 and 2 make the models of batches 2 and 3
+    for method, kind in (("seiko-ucb", "ucb-gram"), ("seiko-bootstrap", "max"), ("seiko-ts", "head")):
+        assert plan(method, 1, exploit_last=True).acquisition.kind == kind
+        last = plan(method, 2, exploit_last=True)
+        assert last.finetune and last.acquisition.kind == "mean"
+        assert plan(method, 2).acquisition.kind == kind  # off by default
+    # the plan follows the campaign's length, so extending a campaign moves the exploiting fine-tune
+    longer = methods.plan(CampaignConfig(name="m", rounds=5, exploit_last=True), 2)
+    assert longer.acquisition.kind == "ucb-gram"
+
+
+def test_exploit_last_must_be_a_boolean():
+    import pytest
+    from designer_app.config import ConfigError
+    with pytest.raises(ConfigError, match="exploit_last must be true or false"):
+        CampaignConfig(name="m", exploit_last="yes")

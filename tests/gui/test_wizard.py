@@ -34,6 +34,8 @@ def test_wizard_creates_and_opens_a_campaign(window, qtbot, tiny_prior, home):
     page.seed.setValue(7)
     assert not page.top_up.isChecked()
     page.top_up.setChecked(True)
+    assert not page.exploit_last.isChecked()
+    page.exploit_last.setChecked(True)
     page.advanced.setPlainText(TINY_LINES)
     assert "24 oracle calls" in page.budget.text()
     wizard.next()
@@ -46,10 +48,12 @@ def test_wizard_creates_and_opens_a_campaign(window, qtbot, tiny_prior, home):
     assert (cfg.method, cfg.rounds, cfg.batch_size, cfg.alpha, cfg.beta, cfg.seed) == ("seiko-bootstrap", 3, 8, 0.05, 2.0, 7)
     assert cfg.finetune.steps == 3 and cfg.reward.n_heads == 3 and cfg.oracle == "qed"
     assert cfg.top_up == TOP_UP_PASSES  # the "replace repeats" box
+    assert cfg.exploit_last  # the "last batch: best guesses" box
     snap = wait_snapshot(qtbot, window)
     assert snap.state == "new" and "from-wizard" in window.windowTitle()
     assert "seiko-bootstrap" in window.campaign_panel.summary.text()
     assert "repeats replaced by new designs" in window.campaign_panel.summary.text()
+    assert "the last batch exploits the mean" in window.campaign_panel.summary.text()
 
 
 def test_prior_page_rejects_a_folder_without_a_prior(window, tmp_path):
