@@ -43,7 +43,7 @@ def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
         ("Budget", f"{cfg.rounds} rounds × {cfg.batch_size} ({cfg.batch_schedule}) = {cfg.budget} oracle calls"
                    + ("; repeats replaced by new designs" if cfg.top_up else "; repeats are not measured again")),
         ("α (KL) / β (bonus)", f"{cfg.alpha:g} / {cfg.beta:g}"
-                               + ("; the last batch exploits the mean" if cfg.exploit_last else "")),
+                               + ("; the last batch exploits the mean" if cfg.exploit_last and cfg.method.startswith("seiko-") else "")),
         ("Seed", str(cfg.seed)),
     ]
     if snap is not None:

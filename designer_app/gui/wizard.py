@@ -391,7 +391,10 @@ class MethodPage(QWizardPage):
         form.addRow("", self.budget)
         form.addRow(self.error)
         self.method.currentTextChanged.connect(lambda name: self.method_text.setText(METHODS.get(name, "")))
+        # only the optimistic methods explore, so only they have a last batch to stop exploring in
+        self.method.currentTextChanged.connect(lambda name: self.exploit_last.setEnabled(name.startswith("seiko-")))
         self.method_text.setText(METHODS[self.method.currentText()])
+        self.exploit_last.setEnabled(self.method.currentText().startswith("seiko-"))
         for w in (self.rounds, self.batch_size):
             w.valueChanged.connect(self._show_budget)
         self.schedule.currentTextChanged.connect(self._show_budget)
@@ -539,6 +542,6 @@ class NewCampaignWizard(QWizard):
             "optimum": optimum,
             **self.method_page.settings(recommended),
             "top_up": TOP_UP_PASSES if self.method_page.top_up.isChecked() else 0,
-            "exploit_last": self.method_page.exploit_last.isChecked(),
+            "exploit_last": self.method_page.exploit_last.isEnabled() and self.method_page.exploit_last.isChecked(),
         }
         return build_config(values, parse_overrides(self.method_page.advanced.toPlainText()), recommended)

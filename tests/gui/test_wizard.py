@@ -34,8 +34,12 @@ def test_wizard_creates_and_opens_a_campaign(window, qtbot, tiny_prior, home):
     page.seed.setValue(7)
     assert not page.top_up.isChecked()
     page.top_up.setChecked(True)
-    assert not page.exploit_last.isChecked()
+    assert not page.exploit_last.isChecked() and page.exploit_last.isEnabled()
     page.exploit_last.setChecked(True)
+    page.method.setCurrentText("greedy")  # greedy never explores: the box does not apply
+    assert not page.exploit_last.isEnabled()
+    page.method.setCurrentText("seiko-bootstrap")
+    assert page.exploit_last.isEnabled() and page.exploit_last.isChecked()
     page.advanced.setPlainText(TINY_LINES)
     assert "24 oracle calls" in page.budget.text()
     wizard.next()
