@@ -23,6 +23,9 @@ METHODS: dict[str, str] = {
     "pretrained": "only sample the shipped prior (the floor every method must beat)",
     "ga": "AdaLead-style evolution: recombine and mutate the best measured items (baseline, no fine-tuning)",
 }
+# The methods whose fine-tuning maximises an optimistic reward: only they explore, so only they have a last
+# batch for `exploit_last` to stop exploring in.
+OPTIMISTIC_METHODS = ("seiko-ucb", "seiko-bootstrap", "seiko-ts")
 DOMAINS = ("molecules", "dna", "protein", "images")  # kept in step with designer_app.domains
 BONUSES = ("gram", "ensemble-std")
 ANCHORS = ("previous", "prior")
@@ -137,7 +140,7 @@ class CampaignConfig:
         beta: weight of the uncertainty bonus (seiko-ucb).
         bonus: "gram" (last-layer Gram form) or "ensemble-std" (spread of the ensemble).
         exploit_last: the fine-tune that makes the last batch maximises the reward model's mean instead of
-            the method's optimistic reward (seiko-ucb, seiko-bootstrap, seiko-ts). Optimism buys
+            the method's optimistic reward (OPTIMISTIC_METHODS). Optimism buys
             information for later rounds; no round learns from the last batch, so there it only costs.
         anchor: "previous" (the previous round's model, as the authors' code) or "prior".
         seed: random seed for sampling, fitting and fine-tuning.

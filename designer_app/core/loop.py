@@ -212,13 +212,17 @@ def _top_up(proposal: Proposal, batch: int, stored_keys: set[str], passes: int, 
     benchmark at equal oracle calls should spend them; the extra samples come from the same model, so
     what is proposed still follows the round's optimistic reward."""
     seen = set(stored_keys)
-    items, latents, feasible, reasons = list(proposal.items), list(proposal.latents), list(proposal.feasible), list(proposal.reasons)
-    fresh = 0
-    for item, ok in zip(proposal.items, proposal.feasible):
+
+    def is_new(item: str, ok: bool) -> bool:
+        """A feasible design neither stored nor drawn before in this round; remembered once seen."""
         k = key(item) if item and ok else ""
-        if k and k not in seen:
-            seen.add(k)
-            fresh += 1
+        if not k or k in seen:
+            return False
+        seen.add(k)
+        return True
+
+    items, latents, feasible, reasons = list(proposal.items), list(proposal.latents), list(proposal.feasible), list(proposal.reasons)
+    fresh = sum(is_new(item, ok) for item, ok in zip(proposal.items, proposal.feasible))
     drawn, found = len(proposal.items), fresh
     for p in range(1, passes + 1):
         short = batch - fresh
@@ -232,10 +236,8 @@ def _top_up(proposal: Proposal, batch: int, stored_keys: set[str], passes: int, 
         extra = draw(max(math.ceil(short / rate), 8), (seed + p * 104_729) % (2**31), set(seen))
         drawn += len(extra.items)
         for item, latent, ok, why in zip(extra.items, extra.latents, extra.feasible, extra.reasons):
-            k = key(item) if item and ok else ""
-            if not k or k in seen:
+            if not is_new(item, ok):
                 continue
-            seen.add(k)
             found += 1  # every new design the pass found, also those the batch no longer needs
             if fresh < batch:
                 fresh += 1

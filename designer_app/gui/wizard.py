@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer_app import campaigns
-from designer_app.config import METHODS, SCHEDULES, TOP_UP_PASSES, CampaignConfig, ConfigError
+from designer_app.config import METHODS, OPTIMISTIC_METHODS, SCHEDULES, TOP_UP_PASSES, CampaignConfig, ConfigError
 from designer_app.gui import catalog
 from designer_app.gui.recommended import RecommendedFields, describe, recommended_for
 from designer_app.models.priors import resolve_prior  # json and paths only: no torch
@@ -390,11 +390,8 @@ class MethodPage(QWizardPage):
         form.addRow("Advanced:", self.advanced)
         form.addRow("", self.budget)
         form.addRow(self.error)
-        self.method.currentTextChanged.connect(lambda name: self.method_text.setText(METHODS.get(name, "")))
-        # only the optimistic methods explore, so only they have a last batch to stop exploring in
-        self.method.currentTextChanged.connect(lambda name: self.exploit_last.setEnabled(name.startswith("seiko-")))
-        self.method_text.setText(METHODS[self.method.currentText()])
-        self.exploit_last.setEnabled(self.method.currentText().startswith("seiko-"))
+        self.method.currentTextChanged.connect(self._show_method)
+        self._show_method(self.method.currentText())
         for w in (self.rounds, self.batch_size):
             w.valueChanged.connect(self._show_budget)
         self.schedule.currentTextChanged.connect(self._show_budget)
@@ -440,6 +437,10 @@ class MethodPage(QWizardPage):
     def values(self) -> dict:
         """What the fields show (the budget line); the configuration takes `settings`."""
         return self.recommended_fields.shown()
+
+    def _show_method(self, name: str) -> None:
+        self.method_text.setText(METHODS.get(name, ""))
+        self.exploit_last.setEnabled(name in OPTIMISTIC_METHODS)
 
     def _show_budget(self, *args) -> None:
         try:
