@@ -17,7 +17,7 @@ import statistics
 from pathlib import Path
 
 from designer_app.bench import BenchSpec, RunResult
-from designer_app.bench_report import markdown_table, run_metrics, summarise
+from designer_app.bench_report import machines_line, markdown_table, run_metrics, summarise
 
 
 @functools.cache
@@ -43,7 +43,7 @@ def task_section(folder: Path, docs_root: Path) -> str:
         "",
         _model_table(runs, spec),
         "",
-        f"Wall time of the whole task: {wall:.0f} min. {_wins(runs, spec)}",
+        f"Wall time of the whole task: {wall:.0f} min. {_wins(runs, spec)} {machines_line(runs)}",
         "",
         f"![best so far]({rel}/best_so_far.png) ![top-10 mean]({rel}/top10.png)",
         "",

@@ -129,6 +129,9 @@ class RunResult:
         unique_fraction: distinct feasible designs / candidates proposed, over the whole run.
         infeasible_fraction: proposals infeasible for the domain or the oracle, over the whole run.
         wall_seconds: wall time of the whole run (all rounds, including scoring).
+        environment: the machine and library versions it ran on (environment.describe); None for runs
+            made before designer-app recorded it. Runs that fine-tune replay bit for bit only on the same
+            kind of machine.
     """
 
     method: str
@@ -140,6 +143,7 @@ class RunResult:
     unique_fraction: float
     infeasible_fraction: float
     wall_seconds: float
+    environment: dict | None = None
 
     @classmethod
     def from_json(cls, data: dict) -> "RunResult":
@@ -154,7 +158,7 @@ def run_name(method: str, seed: int) -> str:
 
 def run_one(spec: BenchSpec, method: str, seed: int, home: Path | None = None) -> RunResult:
     """Create and run one campaign in `home` (a temporary folder when None) and read back its results."""
-    from designer_app import campaigns
+    from designer_app import campaigns, environment
     from designer_app.core import metrics
 
     with tempfile.TemporaryDirectory(prefix="designer-bench-") as tmp:
@@ -196,6 +200,7 @@ def run_one(spec: BenchSpec, method: str, seed: int, home: Path | None = None) -
         unique_fraction=metrics.unique_fraction(candidates) or 0.0,
         infeasible_fraction=metrics.infeasible_fraction(candidates) or 0.0,
         wall_seconds=round(wall, 2),
+        environment=environment.describe(),
     )
 
 

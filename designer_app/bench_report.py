@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
@@ -210,6 +211,16 @@ def plot(runs: Sequence, budget: int, out: Path, title: str, k: int = 10, batch_
     return written
 
 
+def machines_line(runs: Sequence) -> str:
+    """Which machines the runs were made on, with how many runs each: the methods that fine-tune replay
+    bit for bit only on the same kind of machine, so a reader comparing a rerun needs to know."""
+    from designer_app.environment import short
+
+    counts = Counter(short(r.environment) for r in runs)
+    made = "; ".join(f"{name}: {n} run{'s' if n != 1 else ''}" for name, n in counts.most_common())
+    return f"Machines: {made}."
+
+
 def write_report(spec, runs: Sequence, out: Path, spec_data: dict, command: str = "") -> None:
     """results.json, summary.md and the plots for a finished benchmark. `spec_data`: the specification as
     bench.spec_json made it when the folder was checked (it hashes the prior's weights: done once)."""
@@ -236,6 +247,8 @@ def write_report(spec, runs: Sequence, out: Path, spec_data: dict, command: str 
         markdown_table(rows, spec.k),
         "",
         f"Mean ± sd over seeds. Total wall time {wall / 60:.1f} min.",
+        "",
+        machines_line(runs),
         "",
         *[f"![{p.stem}]({p.name})" for p in plots],
         "",

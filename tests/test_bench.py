@@ -49,6 +49,15 @@ def test_tiny_bench_writes_well_formed_outputs(tmp_path, tiny_prior):
     for png in ("best_so_far.png", "top10.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(list((out / "runs").glob("*.json"))) == 6
+    # each run records the machine and library versions it ran on (fine-tuning replays bit for bit only
+    # on the same kind of machine), and the summary says which machines made the table
+    from importlib.metadata import version
+
+    from designer_app.environment import short
+
+    assert all(r.environment["torch"] == version("torch") and r.environment["cpu"] and r.environment["device"]
+               for r in runs)
+    assert f"Machines: {short(runs[0].environment)}: 6 runs." in text
 
 
 def test_bench_resumes_and_refuses_other_settings(tmp_path, tiny_prior, capsys):
@@ -141,6 +150,22 @@ def test_spec_validation_says_what_to_change():
     for bad in ("x", "0", "1,1", "-1,"):
         with pytest.raises(ConfigError, match="--seeds"):
             parse_seeds(bad)
+
+
+def test_runs_made_before_machines_were_recorded_read_back_and_are_counted_apart():
+    from dataclasses import asdict
+
+    from designer_app.bench_report import machines_line
+
+    old = RunResult(method="greedy", seed=0, budget=4, optimum=None, values=[0.1], rounds=[], unique_fraction=1.0,
+                    infeasible_fraction=0.0, wall_seconds=1.0)
+    stored = asdict(old)
+    del stored["environment"]  # a runs/*.json file written before the field existed
+    assert RunResult.from_json(stored).environment is None
+    machine = {"cpu": "Some CPU", "cpu_capability": "AVX2", "device": "cpu", "torch": "2.13.0"}
+    runs = [RunResult.from_json(stored), *[RunResult(**{**asdict(old), "seed": s, "environment": machine})
+                                          for s in (1, 2)]]
+    assert machines_line(runs) == "Machines: Some CPU (AVX2), cpu, torch 2.13.0: 2 runs; not recorded: 1 run."
 
 
 def test_summary_mean_and_sd_by_hand():

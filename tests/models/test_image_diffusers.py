@@ -87,6 +87,11 @@ def test_lora_checkpoints_hold_only_adapters_and_load_back_exactly(pipeline_fold
     full = sum(p.numel() for p in prior.denoiser.parameters())
     assert sum(v.numel() for v in saved.values()) < 0.5 * full
     loaded = prior.load_denoiser(str(path), torch.device("cpu"))
+    mine, theirs = model.state_dict(), loaded.state_dict()
+    assert set(mine) == set(theirs) and all(torch.equal(mine[k], theirs[k]) for k in mine)
+    # compare outputs in the same mode: with trainable adapters torch may pick other kernels, whose last bits
+    # differ on some CPUs (1e-6 on an AVX-512 EPYC) although every weight is equal
+    model.requires_grad_(False)
     assert torch.equal(loaded(x, 10), model(x, 10))
     assert not torch.equal(loaded(x, 10), prior.denoiser(x, 10))
     assert not any(p.requires_grad for p in prior.denoiser.parameters())  # the base UNet stays untouched
