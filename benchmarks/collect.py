@@ -139,14 +139,21 @@ def tally_table(folders: list[Path], attr: str, digits: int = 3) -> str:
 
 def compute_section(path: Path) -> str:
     """One domain's benchmarks/compute.py figures as tables."""
+    from designer_app.environment import short
+
     c = json.loads(path.read_text())
     ft = c["finetune_settings"]
+    # The 1-minute load average at the end includes our own single thread (about 1.0); clearly more means
+    # other jobs shared the cores. The value before still carries the previous benchmark's decaying load.
+    busy = c["load_average_after"][0] > 1.5
+    state = ("other jobs were running: the seconds are inflated, the ratios are not" if busy
+             else "no other jobs: the seconds are this machine's")
     lines = [
         f"### {c['domain']} (`{path.as_posix()}`)",
         "",
-        f"`OMP_NUM_THREADS=1 python benchmarks/compute.py --domain {c['domain']} ...`; torch threads "
+        f"`OMP_NUM_THREADS=1 python benchmarks/compute.py --domain {c['domain']} ...`; machine {short(c.get('environment'))}, torch threads "
         f"{c['torch_threads']}, {c['cpu_count']} cores, load average {c['load_average_before'][0]} before and "
-        f"{c['load_average_after'][0]} after (other jobs were running: the seconds are inflated, the ratios are not).",
+        f"{c['load_average_after'][0]} after ({state}).",
         "",
         "| batch size | propose s | items/s |",
         "|---|---|---|",
@@ -158,7 +165,7 @@ def compute_section(path: Path) -> str:
         "",
         f"Fine-tune: {c['finetune_seconds_per_step']:.2f} s per step ({ft['batch_size']} trajectories × "
         f"{ft['sample_steps']} steps, gradient through the last {ft['grad_steps']}), so "
-        f"{c['finetune_seconds_per_round']:.0f} s for a default round of {ft['steps']} steps; it depends on neither "
+        f"{c['finetune_seconds_per_round']:.0f} s for a round of {ft['steps']} steps as `designer-app new` sets it; it depends on neither "
         f"the batch size nor the stored measurements. Denoiser while sampling: {c['denoiser_gflops_per_s']:.2f} "
         f"GFLOP/s achieved vs {c['matmul_gflops_per_s']:.1f} GFLOP/s dense matmul in the same process = "
         f"**{100 * c['denoiser_fraction_of_matmul']:.0f} %**. Peak memory {c['peak_rss_mb']} MB; "

@@ -2,7 +2,9 @@
 
     OMP_NUM_THREADS=1 python benchmarks/compute.py --domain molecules --out docs/results/compute-molecules.json
 
-Measures, with the domain's shipped prior and the default campaign settings, in one process:
+Measures, with the domain's shipped prior and the settings `designer-app new` gives a campaign on it (the
+global defaults under the prior's recommendations, e.g. 16 trajectories per fine-tuning step for images),
+in one process:
 - propose (sample + decode + feasibility) seconds vs batch size, and sampling throughput (items/s);
 - fit (reward ensemble) seconds vs number of stored measurements;
 - fine-tune seconds per round (default steps) and per optimiser step — independent of the batch size
@@ -28,6 +30,7 @@ import torch
 
 from designer_app.config import CampaignConfig
 from designer_app.core.methods import Acquisition
+from designer_app.environment import describe
 
 
 def matmul_flops(n: int = 1024, seconds: float = 2.0) -> float:
@@ -71,9 +74,9 @@ def main() -> None:
     p.add_argument("--out", default=None)
     args = p.parse_args()
 
-    from designer_app.campaigns import make_engine
+    from designer_app.campaigns import make_engine, with_recommendations
 
-    cfg = CampaignConfig(name="compute", domain=args.domain, prior=args.prior)
+    cfg = CampaignConfig.from_json(with_recommendations({"name": "compute", "domain": args.domain, "prior": args.prior}, {}))
     load_before = os.getloadavg()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -116,6 +119,7 @@ def main() -> None:
         "torch_threads": torch.get_num_threads(),
         "cpu_count": os.cpu_count(),
         "machine": platform.processor() or platform.machine(),
+        "environment": describe(),  # CPU model and library versions, as bench runs record them
         "load_average_before": [round(v, 2) for v in load_before],
         "load_average_after": [round(v, 2) for v in os.getloadavg()],
         "prior_load_seconds": round(load_seconds, 2),

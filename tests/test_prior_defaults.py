@@ -80,6 +80,8 @@ def test_shipped_sequence_priors_recommend_what_their_trainer_writes(prior, doma
     assert prior_campaign_defaults(prior, domain) == campaign_defaults(domain, cfg.length, len(cfg.alphabet))
     assert shipped["prior"]["features"] == list(cfg.features)
     assert prior_campaign_defaults(prior, domain)["alpha"] == 0.001  # the weaker KL, on both
+    # more optimism on DNA only (docs/benchmarks.md, Defaults, sessions 10-12); protein keeps the global beta
+    assert prior_campaign_defaults(prior, domain).get("beta") == (2.0 if domain == "dna" else None)
 
 
 def test_protein_campaigns_get_convolutional_reward_heads_over_the_letters(tmp_path):
