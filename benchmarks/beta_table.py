@@ -12,9 +12,7 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from collect import RIVALS, _load, paired_t
-
-from designer_app.bench_report import run_metrics
+from collect import CLEAR_T, RIVALS, _load, _pairs, _values, paired_t
 
 BENCH = Path("docs/results/bench")
 # β -> (folder of the suite's 4 x 64 runs, folder of the 4 x 128 runs)
@@ -26,29 +24,30 @@ VARIANTS = {
 SIZES = (("", "4 × 64"), ("-128", "4 × 128"))
 
 
-def by_seed(runs, method: str) -> dict:
-    """seed -> RunMetrics of one method's runs."""
-    return {r.seed: run_metrics(r, 10) for r in runs if r.method == method}
+def row(task: str, size: str, beta: str, rivals: Path, variant: Path) -> str:
+    """One β on one task: the variant folder's seiko-ucb runs against the rivals of `rivals`."""
+    _, spec, rival_runs = _load(rivals)
+    _, _, variant_runs = _load(variant)
+    seeds = sorted(r.seed for r in variant_runs if r.method == "seiko-ucb")
 
+    def figures(attr: str) -> tuple[dict, list[float]]:
+        # the variant's seiko-ucb replaces the rivals folder's own under the same (method, seed) keys
+        values = {**_values(rival_runs, spec, attr), **_values(variant_runs, spec, attr)}
+        return values, [values[("seiko-ucb", s)] for s in seeds]
 
-def row(task: str, size: str, beta: str, ucb: dict, rivals: dict) -> str:
-    seeds = sorted(ucb)
+    def versus_greedy(attr: str) -> str:
+        values, mine = figures(attr)
+        diffs = [a - b for a, b in _pairs(values, seeds, "greedy")]
+        return (f"{statistics.fmean(mine):.3f} | {statistics.fmean(diffs):+.3f} (t {paired_t(diffs):+.1f}, "
+                f"{sum(d > 0 for d in diffs)}/{len(diffs)})")
 
-    def versus(attr: str, method: str) -> tuple[float, float, int]:
-        diffs = [getattr(ucb[s], attr) - getattr(rivals[method][s], attr) for s in seeds]
-        return statistics.fmean(diffs), paired_t(diffs), sum(d > 0 for d in diffs)
-
-    def mean(attr: str) -> float:
-        return statistics.fmean(getattr(ucb[s], attr) for s in seeds)
-
-    auc, auc_t, auc_wins = versus("top_k_auc", "greedy")
-    last, last_t, last_wins = versus("last_round_mean", "greedy")
-    weakest = min(versus("top_k_auc", m)[1] for m in RIVALS)
-    clear = " (clear)" if weakest >= 2 else ""
-    n = len(seeds)
-    return (f"| {task} | {size}, {seeds[0]}–{seeds[-1]} | {beta} | {mean('top_k_auc'):.3f} | "
-            f"{auc:+.3f} (t {auc_t:+.1f}, {auc_wins}/{n}) | {weakest:+.1f}{clear} | {mean('last_round_mean'):.3f} | "
-            f"{last:+.3f} (t {last_t:+.1f}, {last_wins}/{n}) | {mean('unique_fraction'):.2f} |")
+    auc_values, _ = figures("top_k_auc")
+    weakest = min(paired_t([a - b for a, b in _pairs(auc_values, seeds, m)]) for m in RIVALS)
+    clear = " (clear)" if weakest >= CLEAR_T else ""
+    _, unique = figures("unique_fraction")
+    auc, last = versus_greedy("top_k_auc"), versus_greedy("last_round_mean")
+    return (f"| {task} | {size}, {seeds[0]}–{seeds[-1]} | {beta} | {auc} | {weakest:+.1f}{clear} | {last} | "
+            f"{statistics.fmean(unique):.2f} |")
 
 
 def main() -> None:
@@ -56,12 +55,11 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for suffix, size in SIZES:
         for tf in ("six6", "vax2", "crx"):
-            _, _, runs = _load(BENCH / f"tfbind8-{tf}{suffix}")
-            rivals = {m: by_seed(runs, m) for m in RIVALS}
+            name = f"tfbind8-{tf}{suffix}"
             for beta, folders in VARIANTS.items():
-                folder = folders[1 if suffix else 0] / f"tfbind8-{tf}{suffix}"
-                if (folder / "results.json").exists():
-                    print(row(tf.upper(), size, beta, by_seed(_load(folder)[2], "seiko-ucb"), rivals))
+                variant = folders[1 if suffix else 0] / name
+                if (variant / "results.json").exists():
+                    print(row(tf.upper(), size, beta, BENCH / name, variant))
 
 
 if __name__ == "__main__":

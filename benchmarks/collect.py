@@ -18,6 +18,7 @@ from pathlib import Path
 
 from designer_app.bench import BenchSpec, RunResult
 from designer_app.bench_report import machines_line, markdown_table, run_metrics, summarise
+from designer_app.environment import short
 
 
 @functools.cache
@@ -139,8 +140,6 @@ def tally_table(folders: list[Path], attr: str, digits: int = 3) -> str:
 
 def compute_section(path: Path) -> str:
     """One domain's benchmarks/compute.py figures as tables."""
-    from designer_app.environment import short
-
     c = json.loads(path.read_text())
     ft = c["finetune_settings"]
     # The 1-minute load average at the end includes our own single thread (about 1.0); clearly more means
@@ -151,7 +150,8 @@ def compute_section(path: Path) -> str:
     lines = [
         f"### {c['domain']} (`{path.as_posix()}`)",
         "",
-        f"`OMP_NUM_THREADS=1 python benchmarks/compute.py --domain {c['domain']} ...`; machine {short(c.get('environment'))}, torch threads "
+        f"`OMP_NUM_THREADS=1 python benchmarks/compute.py --domain {c['domain']} ...`; machine "
+        f"{short(c.get('environment'))}, torch threads "
         f"{c['torch_threads']}, {c['cpu_count']} cores, load average {c['load_average_before'][0]} before and "
         f"{c['load_average_after'][0]} after ({state}).",
         "",
@@ -165,7 +165,8 @@ def compute_section(path: Path) -> str:
         "",
         f"Fine-tune: {c['finetune_seconds_per_step']:.2f} s per step ({ft['batch_size']} trajectories × "
         f"{ft['sample_steps']} steps, gradient through the last {ft['grad_steps']}), so "
-        f"{c['finetune_seconds_per_round']:.0f} s for a round of {ft['steps']} steps as `designer-app new` sets it; it depends on neither "
+        f"{c['finetune_seconds_per_round']:.0f} s for a round of {ft['steps']} steps as `designer-app new` sets it; "
+        f"it depends on neither "
         f"the batch size nor the stored measurements. Denoiser while sampling: {c['denoiser_gflops_per_s']:.2f} "
         f"GFLOP/s achieved vs {c['matmul_gflops_per_s']:.1f} GFLOP/s dense matmul in the same process = "
         f"**{100 * c['denoiser_fraction_of_matmul']:.0f} %**. Peak memory {c['peak_rss_mb']} MB; "

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import tempfile
 import time
@@ -76,7 +75,9 @@ def main() -> None:
 
     from designer_app.campaigns import make_engine, with_recommendations
 
-    cfg = CampaignConfig.from_json(with_recommendations({"name": "compute", "domain": args.domain, "prior": args.prior}, {}))
+    # the settings `designer-app new` gives a campaign on this prior (its recommendations under the defaults)
+    cfg = CampaignConfig.from_json(with_recommendations({"name": "compute", "domain": args.domain,
+                                                         "prior": args.prior}, {}))
     load_before = os.getloadavg()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,7 +119,6 @@ def main() -> None:
         "prior": args.prior or "default",
         "torch_threads": torch.get_num_threads(),
         "cpu_count": os.cpu_count(),
-        "machine": platform.processor() or platform.machine(),
         "environment": describe(),  # CPU model and library versions, as bench runs record them
         "load_average_before": [round(v, 2) for v in load_before],
         "load_average_after": [round(v, 2) for v in os.getloadavg()],
