@@ -91,24 +91,27 @@ def paired_table(task, out: Path, labels: list[str]) -> str:
     """Per variant: seiko-ucb's and greedy's means, seiko-ucb's paired lead over greedy, and each method's
     paired change against the `default` variant, by top-10 AUC and by last-round mean (same seed = same
     first batch, so seeds pair)."""
+    # each folder read once: variant -> (method, seed) -> RunMetrics
+    metrics = {label: {(r.method, r.seed): run_metrics(r) for r in _runs(out / task.name / label)}
+               for label in {*labels, "default"}}
 
-    def values(label: str, attr: str) -> dict:
-        return {(r.method, r.seed): getattr(run_metrics(r), attr) for r in _runs(out / task.name / label)}
-
-    def diff(a: dict, b: dict, ma: str, mb: str) -> str:
-        d = [a[(ma, s)] - b[(mb, s)] for s in range(task.seeds) if (ma, s) in a and (mb, s) in b]
+    def diff(attr: str, a: str, ma: str, b: str, mb: str) -> str:
+        """Variant a's method ma minus variant b's method mb, seed by seed."""
+        d = [getattr(metrics[a][(ma, s)], attr) - getattr(metrics[b][(mb, s)], attr)
+             for s in range(task.seeds) if (ma, s) in metrics[a] and (mb, s) in metrics[b]]
         return f"{statistics.fmean(d):+.3f} (t {paired_t(d):+.1f})" if len(d) > 1 else "–"
 
     lines = ["| variant | metric | seiko-ucb | greedy | seiko-ucb − greedy | seiko-ucb vs default | "
              "greedy vs default |", "|---|---|---|---|---|---|---|"]
     for label in labels:
         for name, attr in (("top-10 AUC", "top_k_auc"), ("last round", "last_round_mean")):
-            v, base = values(label, attr), values("default", attr)
-            means = [statistics.fmean(x for (m, _), x in v.items() if m == method) for method in ("seiko-ucb", "greedy")]
-            lines.append(f"| {label} | {name} | {means[0]:.3f} | {means[1]:.3f} | {diff(v, v, 'seiko-ucb', 'greedy')} | "
-                         f"{diff(v, base, 'seiko-ucb', 'seiko-ucb')} | {diff(v, base, 'greedy', 'greedy')} |")
+            ucb, greedy = (statistics.fmean(getattr(m, attr) for (method, _), m in metrics[label].items()
+                                            if method == wanted) for wanted in ("seiko-ucb", "greedy"))
+            lines.append(f"| {label} | {name} | {ucb:.3f} | {greedy:.3f} | "
+                         f"{diff(attr, label, 'seiko-ucb', label, 'greedy')} | "
+                         f"{diff(attr, label, 'seiko-ucb', 'default', 'seiko-ucb')} | "
+                         f"{diff(attr, label, 'greedy', 'default', 'greedy')} |")
     return "\n".join(lines)
-
 
 if __name__ == "__main__":
     main()
