@@ -82,7 +82,7 @@ def warm_up() -> None:
 
 def run_child(home: str, name: str, scenario: str, fault: str | None, trace_path: str | None) -> None:
     """Entry point of a harness child: run `scenario` on campaign `name` until it is finished."""
-    from designer_app.store import faults
+    from designer_app import faults
 
     if fault:
         os.environ[faults.ENV_FAULT] = fault
@@ -168,7 +168,7 @@ def write_lab_file(store, round_index: int) -> Path:
     write_csv(rows, path)
     if round_index == 2:  # the lab's own molecule has no id: blank it so the row is matched by item
         text = path.read_text().replace(f"\n0,2,{LAB_OWN_ITEM},", f"\n,2,{LAB_OWN_ITEM},")
-        from designer_app.store.files import atomic_write_text
+        from designer_app.atomic import atomic_write_text
 
         atomic_write_text(path, text)
     return path

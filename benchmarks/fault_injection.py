@@ -10,7 +10,7 @@ child costs milliseconds instead of an interpreter start. Each child runs a scen
 lab's own molecule) until the campaign is finished. The harness kills it
 
 * at random delays (uniform over the uninterrupted run's duration), and
-* at every named fault point once (designer_app.store.faults: inside each kind of transaction, between a
+* at every named fault point once (designer_app.faults: inside each kind of transaction, between a
   file's write and its rename, between a file's rename and the row that records it, ...),
 
 then resumes it, again and again, and finally checks every campaign:
@@ -318,7 +318,7 @@ def read_state(db: Path) -> dict:
 
 
 def checkpoint_mismatches(folder: Path) -> int:
-    from designer_app.store.files import sha256_file
+    from designer_app.atomic import sha256_file
 
     conn = sqlite3.connect(folder / "campaign.db")
     try:

@@ -36,10 +36,12 @@ def resolve_prior(arg: str | None, workdir: Path) -> tuple[str, bool]:
     """(prior spec, is the tiny test prior)."""
     if arg:
         return arg, False
-    from designer_app.models.priors import DEFAULT_PRIORS, shipped_models_dir
+    from designer_app.domains import get_domain
+    from designer_app.resource_files import shipped_models_dir
 
-    if (shipped_models_dir() / DEFAULT_PRIORS["molecules"] / "config.json").exists():
-        return DEFAULT_PRIORS["molecules"], False
+    default = get_domain("molecules").default_prior
+    if (shipped_models_dir() / default / "config.json").exists():
+        return default, False
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from conftest import build_tiny_prior  # the test suite's tiny random prior
 

@@ -21,8 +21,8 @@ import torch
 
 from designer_app.domains import chemistry
 from designer_app.models.latent_diffusion import round_trip, sample
-from designer_app.models.molecule_data import read_smiles
-from designer_app.models.molecule_prior import MoleculePrior
+from designer_app.pretraining.molecule_data import read_smiles
+from designer_app.models.molecules.prior import MoleculePrior
 from designer_app.models.priors import resolve_prior
 
 

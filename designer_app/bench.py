@@ -19,7 +19,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from designer_app.config import METHODS, CampaignConfig, ConfigError
+from designer_app.config import CampaignConfig, ConfigError
+from designer_app.core.methods import method_names
+from designer_app.bench_report import write_json
 from designer_app.campaigns import prior_campaign_defaults, with_recommendations
 
 
@@ -50,9 +52,9 @@ class BenchSpec:
     k: int = 10
 
     def __post_init__(self) -> None:
-        unknown = [m for m in self.methods if m not in METHODS]
+        unknown = [m for m in self.methods if m not in method_names()]
         if unknown:
-            raise ConfigError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+            raise ConfigError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(method_names())}")
         if not self.methods:
             raise ConfigError("give at least one method, e.g. --methods pretrained,seiko-ucb")
         if self.batch_size < 1 or self.budget < self.batch_size or self.budget % self.batch_size:
@@ -281,12 +283,6 @@ def spec_json(spec: BenchSpec) -> dict:
     # and so that runs of a retrained prior under the same name are never mixed with the old one's
     data["prior_weights"] = spec.prior_weights()
     return data
-
-
-def write_json(path: Path, data: Any) -> None:
-    from designer_app.store.files import atomic_write_bytes
-
-    atomic_write_bytes(path, json.dumps(data, indent=1).encode())
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:

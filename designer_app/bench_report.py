@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
+from designer_app.atomic import atomic_write_bytes
 from designer_app.core import metrics
 
 
@@ -159,9 +160,9 @@ def curves(runs: Sequence, budget: int, k: int = 10) -> dict[str, dict[str, list
 
 def _color(method: str) -> str:
     """A fixed colour per method, so plots of different tasks read the same."""
-    from designer_app.config import METHODS
+    from designer_app.core.methods import method_names
 
-    names = list(METHODS)
+    names = list(method_names())
     return f"C{names.index(method) % 10}" if method in names else "black"
 
 
@@ -224,7 +225,6 @@ def machines_line(runs: Sequence) -> str:
 def write_report(spec, runs: Sequence, out: Path, spec_data: dict, command: str = "") -> None:
     """results.json, summary.md and the plots for a finished benchmark. `spec_data`: the specification as
     bench.spec_json made it when the folder was checked (it hashes the prior's weights: done once)."""
-    from designer_app.bench import write_json
 
     rows = summarise(runs, spec.methods, spec.k)
     write_json(out / "results.json", {
@@ -254,3 +254,8 @@ def write_report(spec, runs: Sequence, out: Path, spec_data: dict, command: str 
         "",
     ]
     (out / "summary.md").write_text("\n".join(text))
+
+
+def write_json(path: Path, data: object) -> None:
+    """Bench results as compact JSON (indent 1), written atomically."""
+    atomic_write_bytes(path, json.dumps(data, indent=1).encode())

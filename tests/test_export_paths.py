@@ -129,13 +129,17 @@ def test_tilde_is_expanded_for_export_and_import(home, user_home, capsys):
 
 
 def test_tilde_is_expanded_for_pretrain_out(user_home, monkeypatch):
-    from designer_app.models import pretrain_request
+    from dataclasses import replace
+
+    from designer_app import domains
 
     seen = []
     fake = types.ModuleType("fake_pretrainer")
     fake.pretrain = lambda request: seen.append(request) or iter(())
     monkeypatch.setitem(sys.modules, "fake_pretrainer", fake)
-    monkeypatch.setitem(pretrain_request.PRETRAINERS, "dna", "fake_pretrainer")
+    real = domains.get_domain
+    monkeypatch.setattr(domains, "get_domain",
+                        lambda name: replace(real(name), pretrainer="fake_pretrainer") if name == "dna" else real(name))
     assert main(["pretrain", "dna", "--out", "~/prior", "--data", "~/data.whl"]) == 0
     assert seen[0].out == user_home / "prior" and seen[0].data == user_home / "data.whl"
 

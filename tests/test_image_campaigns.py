@@ -11,9 +11,9 @@ from PIL import Image
 
 from conftest import TINY_SETTINGS
 from designer_app.cli import main
-from designer_app.models import image_prior as ip
-from designer_app.models import pretrain_images as pi
-from designer_app.models.image_featuriser import FeaturiserConfig
+from designer_app.models.images import prior as ip
+from designer_app.pretraining import images as pi
+from designer_app.models.images.featuriser import FeaturiserConfig
 from designer_app.store import CampaignStore, campaign_dir
 
 TINY = pi.ImagePretrainConfig(size=8, block_out_channels=(8, 16), featuriser=FeaturiserConfig(size=8, channels=(4, 8, 8), hidden=8))

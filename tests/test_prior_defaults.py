@@ -8,7 +8,8 @@ import pytest
 from conftest import build_tiny_prior
 from designer_app.cli import main
 from designer_app.config import CampaignConfig
-from designer_app.models.priors import resolve_prior, shipped_models_dir
+from designer_app.models.priors import resolve_prior
+from designer_app.resource_files import shipped_models_dir
 from designer_app.store import CampaignStore, campaign_dir
 
 
@@ -71,13 +72,13 @@ def test_bench_runs_the_campaign_new_would_make(recommending_prior):
 @pytest.mark.parametrize("prior, domain", [("dna-8mer", "dna"), ("protein-ehrlich", "protein")])
 def test_shipped_sequence_priors_recommend_what_their_trainer_writes(prior, domain):
     from designer_app.campaigns import prior_campaign_defaults
-    from designer_app.models.pretrain_sequences import campaign_defaults, default_config
-    from designer_app.models.priors import shipped_models_dir
+    from designer_app.pretraining.sequences import default_config, recipe_for
+    from designer_app.resource_files import shipped_models_dir
 
     # the shipped files carry what the trainer writes, so retraining reproduces them
     cfg = default_config(domain, minutes=1.0)
     shipped = json.loads((shipped_models_dir() / prior / "config.json").read_text())
-    assert prior_campaign_defaults(prior, domain) == campaign_defaults(domain, cfg.length, len(cfg.alphabet))
+    assert prior_campaign_defaults(prior, domain) == recipe_for(domain).campaign_defaults(cfg)
     assert shipped["prior"]["features"] == list(cfg.features)
     assert prior_campaign_defaults(prior, domain)["alpha"] == 0.001  # the weaker KL, on both
     # more optimism on DNA only (docs/benchmarks.md, Defaults, sessions 10-12); protein keeps the global beta

@@ -15,7 +15,7 @@ import pytest
 from conftest import TINY_SETTINGS
 from designer_app.cli import main
 from designer_app.store import CampaignStore, campaign_dir
-from designer_app.store.files import sha256_file
+from designer_app.atomic import sha256_file
 
 ORACLE = '''
 import time

@@ -1,4 +1,4 @@
-"""What each method does in the shared loop (DESIGN.md section 1), so comparisons are fair.
+"""The method table: what each method does in the shared loop (DESIGN.md section 1), so comparisons are fair.
 
 A method decides: how a round's candidates are proposed (sampled from the current model, or evolved from
 the measured items by the `ga` baseline), whether the reward model is fitted, whether the sampler is
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Callable
 
 from designer_app.config import CampaignConfig
+from designer_app.registry import METHODS
 
 
 @dataclass(frozen=True)
@@ -45,38 +47,98 @@ class MethodPlan:
     evolve: bool = False
 
 
+@dataclass(frozen=True)
+class Method:
+    """One entry of the method table (registered in the entry-point group `designer_app.methods`).
+
+    Attributes:
+        name: as `--method` takes it.
+        description: one line for `designer-app list methods`, the CLI help and the wizard.
+        acquisition: the optimistic reward a fine-tuning round maximises, from the config and the round
+            index; None for the methods that never fine-tune.
+        optimistic: the acquisition adds optimism to the mean (only these explore, so only they have a last
+            batch for `exploit_last` to stop exploring in).
+        evolve: from round 2 on, propose by recombining and mutating measured items instead of sampling.
+        fit: fit the reward model after scoring.
+        one_shot: spend all but the last batch on the prior and fine-tune once with the compute of every
+            round (the non-adaptive baseline).
+        order: where the method is listed (lower first).
+    """
+
+    name: str
+    description: str
+    acquisition: Callable[[CampaignConfig, int], Acquisition] | None
+    optimistic: bool = False
+    evolve: bool = False
+    fit: bool = True
+    one_shot: bool = False
+    order: int = 100
+
+    def plan(self, cfg: CampaignConfig, round_index: int) -> MethodPlan:
+        """The plan for one round. The last round is measured but never fine-tuned after (nothing would
+        sample the result); it is still fitted so exported candidates carry predictions."""
+        if self.acquisition is None:
+            # Round 1 samples the prior like every method (a fair start); an evolving method's later rounds
+            # evolve the measured items. The reward model is still fitted so the gap is comparable.
+            return MethodPlan(fit=self.fit, finetune=False, acquisition=Acquisition("mean"),
+                              evolve=self.evolve and round_index > 1)
+        last = round_index >= len(cfg.batch_sizes())
+        acq = self.acquisition(cfg, round_index)
+        if self.optimistic and cfg.exploit_last and round_index == len(cfg.batch_sizes()) - 1:
+            # This fine-tune makes the model that proposes the last batch; nothing is fitted to what that
+            # batch measures afterwards, so the bonus's exploration would be spent for no later round.
+            acq = Acquisition("mean")
+        return MethodPlan(fit=True, finetune=not last, acquisition=acq)
+
+
+def _ucb(cfg: CampaignConfig, round_index: int) -> Acquisition:
+    return Acquisition("ucb-gram" if cfg.bonus == "gram" else "ucb-std", beta=cfg.beta)
+
+
+def _thompson(cfg: CampaignConfig, round_index: int) -> Acquisition:
+    # A real posterior sample: one whole bootstrap head, drawn per round, reproducible from the seed.
+    return Acquisition("head", head=random.Random(cfg.seed * 1000 + round_index).randrange(cfg.reward.n_heads))
+
+
+def _mean(cfg: CampaignConfig, round_index: int) -> Acquisition:
+    return Acquisition("mean")
+
+
+def _max(cfg: CampaignConfig, round_index: int) -> Acquisition:
+    return Acquisition("max")
+
+
+# The built-in methods; pyproject.toml registers each under its name.
+SEIKO_UCB = Method("seiko-ucb", "SEIKO with an upper confidence bound: mean + beta * bonus (Gram-form last-layer "
+                   "bonus)", _ucb, optimistic=True, order=10)
+SEIKO_BOOTSTRAP = Method("seiko-bootstrap", "SEIKO with the maximum over bootstrap reward heads", _max, optimistic=True, order=20)
+SEIKO_TS = Method("seiko-ts", "SEIKO with Thompson sampling: one bootstrap head drawn at random per round", _thompson,
+                  optimistic=True, order=30)
+GREEDY = Method("greedy", "fine-tune on the reward model's mean, no optimism", _mean, order=40)
+NON_ADAPTIVE = Method("non-adaptive", "spend the budget on prior samples first, fine-tune once, then measure the "
+                      "result", _mean, one_shot=True, order=50)
+PRETRAINED = Method("pretrained", "only sample the shipped prior (the floor every method must beat)", None, fit=False, order=60)
+GA = Method("ga", "AdaLead-style evolution: recombine and mutate the best measured items (baseline, no "
+            "fine-tuning)", None, evolve=True, order=70)
+
+
+def method_names() -> tuple[str, ...]:
+    """Every registered method, built-ins first."""
+    return METHODS.names()
+
+
+def get_method(name: str) -> Method:
+    """The method `name`; ValueError naming the known methods otherwise."""
+    return METHODS.get(name)
+
+
 def plan(cfg: CampaignConfig, round_index: int) -> MethodPlan:
-    """The plan for one round. The last round is measured but never fine-tuned after (nothing would
-    sample the result); it is still fitted so exported candidates carry predictions."""
-    last = round_index >= len(cfg.batch_sizes())
-    method = cfg.method
-    if method == "pretrained":
-        return MethodPlan(fit=False, finetune=False, acquisition=Acquisition("mean"))
-    if method == "ga":
-        # Round 1 samples the prior like every method (a fair start); later rounds evolve the measured
-        # items. The reward model is still fitted so the prediction gap is comparable across methods.
-        return MethodPlan(fit=True, finetune=False, acquisition=Acquisition("mean"), evolve=round_index > 1)
-    if method == "seiko-ucb":
-        kind = "ucb-gram" if cfg.bonus == "gram" else "ucb-std"
-        acq = Acquisition(kind, beta=cfg.beta)
-    elif method == "seiko-bootstrap":
-        acq = Acquisition("max")
-    elif method == "seiko-ts":
-        # A real posterior sample: one whole bootstrap head, drawn per round, reproducible from the seed.
-        acq = Acquisition("head", head=random.Random(cfg.seed * 1000 + round_index).randrange(cfg.reward.n_heads))
-    elif method in ("greedy", "non-adaptive"):
-        acq = Acquisition("mean")
-    else:
-        raise ValueError(f"unknown method {method}")
-    if cfg.exploit_last and round_index == len(cfg.batch_sizes()) - 1:
-        # This fine-tune makes the model that proposes the last batch; nothing is fitted to what that
-        # batch measures afterwards, so the bonus's exploration would be spent for no later round.
-        acq = Acquisition("mean")
-    return MethodPlan(fit=True, finetune=not last, acquisition=acq)
+    """The plan of `cfg.method` for round `round_index` (1-based)."""
+    return get_method(cfg.method).plan(cfg, round_index)
 
 
 def finetune_steps(cfg: CampaignConfig) -> int:
     """non-adaptive fine-tunes once with the compute the adaptive methods spend over all rounds."""
-    if cfg.method == "non-adaptive":
+    if get_method(cfg.method).one_shot:
         return cfg.finetune.steps * (cfg.rounds - 1)
     return cfg.finetune.steps

@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-NAME = "images"
-DEFAULT_PRIOR = "images-digits"
-EXPORT_FORMATS = ("csv", "png")
+from designer_app.domains.base import IMAGE, Domain
+
 KEY_HEX_CHARS = 24  # 96 bits of sha256: collisions are out of reach for any campaign
 
 
@@ -85,12 +84,8 @@ def image_to_array(img: Any, channels: int, size: tuple[int, int] | None = None)
 
 
 @dataclass(frozen=True)
-class _Images:
-    """The domain object (see designer_app.domains): canonical items, keys and feasibility."""
-
-    NAME: str = NAME
-    DEFAULT_PRIOR: str = DEFAULT_PRIOR
-    EXPORT_FORMATS: tuple[str, ...] = EXPORT_FORMATS
+class ImageDomain(Domain):
+    """Images as PNG files: canonical items, keys and feasibility."""
 
     def canonical_item(self, text: str) -> tuple[str | None, str]:
         """(absolute path, "") for a readable image file, or (None, what is wrong)."""
@@ -124,4 +119,7 @@ class _Images:
             return f"unreadable:{item}"
 
 
-IMAGES = _Images()
+IMAGES = ImageDomain(
+    name="images", description="images (PNG files)", default_prior="images-digits", export_formats=("csv", "png"),
+    import_formats=("csv",), depiction=IMAGE, pretrainer="designer_app.pretraining.images", item_label="image", item_files=True, order=90,
+)

@@ -1,4 +1,5 @@
-"""The sequence domains: DNA (ACGT) and protein (the 20 standard amino acids).
+"""Sequence domains: their shared behaviour (SequenceDomain) and the DNA (ACGT) and protein (the 20 standard
+amino acids) domains. Another sequence domain is one SequenceDomain in a module of its own (domains/rna.py).
 
 Items are upper-case strings over the domain's alphabet. A sequence is feasible for the loop when it
 is non-empty and uses only the alphabet; constraints of a particular oracle (the banned transitions of
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from designer_app.domains.base import LETTERS, Domain
+
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
 
@@ -22,35 +25,14 @@ def reverse_complement(seq: str) -> str:
 
 
 @dataclass(frozen=True)
-class SequenceDomain:
-    """A sequence domain as the loop, the importers and the baselines see it.
+class SequenceDomain(Domain):
+    """A sequence domain as the loop, the importers and the baselines see it (fields of Domain, plus).
 
     Attributes:
-        name: domain name ("dna", "protein").
-        alphabet: the allowed letters, in the order of the one-hot encoding.
-        default_prior: name of the shipped prior (resources/models/<name>/).
         double_stranded: whether a sequence and its reverse complement are the same design (DNA).
-        export_formats: file formats `designer-app export` offers for this domain.
     """
 
-    name: str
-    alphabet: str
-    default_prior: str
     double_stranded: bool = False
-    export_formats: tuple[str, ...] = ("csv", "fasta")
-
-    # The module-level names every domain offers (see designer_app.domains).
-    @property
-    def NAME(self) -> str:  # noqa: N802 - the domain interface uses module-style constant names
-        return self.name
-
-    @property
-    def DEFAULT_PRIOR(self) -> str:  # noqa: N802
-        return self.default_prior
-
-    @property
-    def EXPORT_FORMATS(self) -> tuple[str, ...]:  # noqa: N802
-        return self.export_formats
 
     def canonical_item(self, text: str) -> tuple[str | None, str]:
         """(upper-case sequence without surrounding or inner whitespace, "") or (None, what is wrong).
@@ -86,5 +68,22 @@ class SequenceDomain:
         return item
 
 
-DNA = SequenceDomain(name="dna", alphabet="ACGT", default_prior="dna-8mer", double_stranded=True)
-PROTEIN = SequenceDomain(name="protein", alphabet="ACDEFGHIKLMNPQRSTVWY", default_prior="protein-ehrlich")
+NUCLEOTIDE_COLOURS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff8c00", "T": "#d62728", "U": "#d62728"}
+# ClustalX classes: hydrophobic blue, positive red, negative magenta, polar green, cysteine pink,
+# glycine orange, proline yellow, aromatic H/Y cyan.
+_CLUSTAL = {"AILMFWV": "#80a0f0", "KR": "#f01505", "DE": "#c048c0", "NQST": "#15c015", "C": "#f08080",
+            "G": "#f09048", "P": "#c0c000", "HY": "#15a4a4"}
+RESIDUE_COLOURS = {letter: colour for letters, colour in _CLUSTAL.items() for letter in letters}
+
+DNA = SequenceDomain(
+    name="dna", description="DNA sequences (letters ACGT)", default_prior="dna-8mer",
+    export_formats=("csv", "fasta"), import_formats=("csv", "fasta"), depiction=LETTERS,
+    pretrainer="designer_app.pretraining.dna", item_label="sequence", alphabet="ACGT", letter_colours=NUCLEOTIDE_COLOURS,
+    double_stranded=True, order=20,
+)
+PROTEIN = SequenceDomain(
+    name="protein", description="protein sequences (the 20 amino-acid letters)", default_prior="protein-ehrlich",
+    export_formats=("csv", "fasta"), import_formats=("csv", "fasta"), depiction=LETTERS,
+    pretrainer="designer_app.pretraining.protein", item_label="sequence", alphabet="ACDEFGHIKLMNPQRSTVWY",
+    letter_colours=RESIDUE_COLOURS, order=30,
+)

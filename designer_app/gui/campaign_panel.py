@@ -20,7 +20,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from designer_app import events as ev
-from designer_app.config import OPTIMISTIC_METHODS, CampaignConfig
+from designer_app.config import CampaignConfig
+from designer_app.core.methods import get_method
 from designer_app.core.records import DONE
 from designer_app.gui.progress import ProgressTracker, format_eta
 from designer_app.gui.session import CampaignSession
@@ -43,7 +44,7 @@ def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
         ("Budget", f"{cfg.rounds} rounds × {cfg.batch_size} ({cfg.batch_schedule}) = {cfg.budget} oracle calls"
                    + ("; repeats replaced by new designs" if cfg.top_up else "; repeats are not measured again")),
         ("α (KL) / β (bonus)", f"{cfg.alpha:g} / {cfg.beta:g}"
-                               + ("; the last batch exploits the mean" if cfg.exploit_last and cfg.method in OPTIMISTIC_METHODS else "")),
+                               + ("; the last batch exploits the mean" if cfg.exploit_last and get_method(cfg.method).optimistic else "")),
         ("Seed", str(cfg.seed)),
     ]
     if snap is not None:

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from designer_app.core.records import CandidateRecord
-from designer_app.gui.depiction import DepictionCache
+from designer_app.gui.depiction import DepictionCache, depiction_kind
 
 COLUMNS = ("Depiction", "ID", "Item", "Round", "Score", "Predicted (mean ± std)", "Acquisition", "Status")
 DEPICTION, ID, ITEM, ROUND, SCORE, PREDICTED, ACQUISITION, STATUS = range(len(COLUMNS))
@@ -205,7 +205,7 @@ class CandidateTableModel(QAbstractTableModel):
         if col == ITEM:
             if not c.item:
                 return "(not decoded)"
-            return PurePath(c.item).name if self.domain == "images" else c.item
+            return PurePath(c.item).name if depiction_kind(self.domain) == "image" else c.item
         if col == ROUND:
             return str(c.round)
         if col == SCORE:

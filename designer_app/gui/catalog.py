@@ -1,34 +1,16 @@
-"""What the wizard and the export dialog offer per domain, derived from the engine's own registries.
+"""What the wizard and the export dialog offer per domain, read from the engine's registries.
 
-Nothing here is a second list of domains, priors or oracles: domains come from `config.DOMAINS`, priors
-from `models.priors.list_priors()`, oracles from the oracle registry's `list_oracles()` and export
-formats from each domain's `EXPORT_FORMATS`. The registry lists oracles without a domain field, so the
-domain of an entry is read from the "(domain)" tag that ends its description; an untagged built-in
-(e.g. `mpo:qed+sa`) is kept when `parse_oracle` accepts it for the domain. No Qt here.
+Nothing here is a second list of domains, priors or oracles: domains and their descriptions and export
+formats come from the domain registry (`designer_app.domains`), priors from `models.priors.list_priors()`,
+oracles and the domains each one scores from the oracle registry's `oracle_forms()`. No Qt here.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
-from designer_app import config
-
-# How each domain's items look, for the wizard's domain page (unknown domains get a generic line).
-DOMAIN_DESCRIPTIONS = {
-    "molecules": "small molecules (SMILES), drawn as 2D structures",
-    "dna": "DNA sequences (letters ACGT)",
-    "protein": "protein sequences (the 20 amino-acid letters)",
-    "images": "images (PNG files)",
-}
-# The formats each domain is meant to export; the ones its engine does not write yet stay visible
-# but disabled, so the dialog does not change shape when a writer lands.
-EXPORT_FORMATS = {
-    "molecules": ("csv", "sdf"),
-    "dna": ("csv", "fasta"),
-    "protein": ("csv", "fasta"),
-    "images": ("csv", "png"),
-}
 FORMAT_LABELS = {
     "csv": "CSV table (the lab fills in the score column)",
     "sdf": "SDF structures",
@@ -37,13 +19,14 @@ FORMAT_LABELS = {
 }
 # Spec kinds the oracle page offers through their own radio buttons, not in the built-in list.
 _OWN_WIDGETS = ("python", "command", "manual")
-_DOMAIN_TAG = re.compile(r"\((\w+)\)\s*$")
 _PLACEHOLDER = re.compile(r"<(\w+)>")
 
 
 def domains() -> list[tuple[str, str]]:
-    """(name, description) of every domain the engine knows, in config.DOMAINS order."""
-    return [(name, DOMAIN_DESCRIPTIONS.get(name, f"{name} designs")) for name in config.DOMAINS]
+    """(name, description) of every registered domain, in registry order."""
+    from designer_app.domains import domain_names, get_domain
+
+    return [(name, get_domain(name).description) for name in domain_names()]
 
 
 def priors_for(domain: str) -> list[dict]:
@@ -59,12 +42,6 @@ class OracleChoice:
 
     spec: str
     description: str
-
-
-def oracle_domain(description: str) -> str | None:
-    """The domain an oracle description is tagged with ("... (dna)"), None when untagged."""
-    match = _DOMAIN_TAG.search(description)
-    return match.group(1) if match and match.group(1) in config.DOMAINS else None
 
 
 def _expand(name: str, description: str) -> list[str]:
@@ -92,42 +69,40 @@ def _accepted(spec: str, domain: str) -> bool:
     return True
 
 
-def oracle_choices(domain: str, entries: list[tuple[str, str]] | None = None) -> list[OracleChoice]:
-    """Oracles that can be picked as is for `domain`, from `list_oracles()` (or `entries`)."""
-    if entries is None:
-        from designer_app.oracles import list_oracles
+def oracle_choices(domain: str, forms: Sequence | None = None) -> list[OracleChoice]:
+    """Oracles that can be picked as is for `domain`, from the registry's `oracle_forms()` (or `forms`).
+    A form whose kind names its domains is kept for those; a plug-in that names none is kept when
+    `parse_oracle` accepts it for the domain."""
+    if forms is None:
+        from designer_app.oracles import oracle_forms
 
-        entries = list_oracles()
+        forms = oracle_forms()
     out: list[OracleChoice] = []
-    for name, description in entries:
-        kind = re.split(r"[:\[]", name, maxsplit=1)[0].lower()
-        if kind in _OWN_WIDGETS:
+    for form in forms:
+        kind = re.split(r"[:\[]", form.spec, maxsplit=1)[0].lower()
+        if kind in _OWN_WIDGETS or (form.domains and domain not in form.domains):
             continue
-        tagged = oracle_domain(description)
-        if tagged is not None and tagged != domain:
-            continue
-        for spec in _expand(name, description):
-            if tagged is None and not _accepted(spec, domain):
+        for spec in _expand(form.spec, form.description):
+            if not form.domains and not _accepted(spec, domain):
                 continue
             if spec not in (c.spec for c in out):
-                out.append(OracleChoice(spec, description))
+                out.append(OracleChoice(spec, form.description))
     return out
 
 
 def export_formats(domain: str) -> list[tuple[str, bool, str]]:
-    """(format, available, tooltip) for the export dialog: the domain's intended formats, available
-    when the domain's engine writes them (its EXPORT_FORMATS)."""
+    """(format, available, tooltip) for the export dialog: the domain's formats, available when Designer
+    has a writer for them (io.EXPORT_WRITERS)."""
     from designer_app.domains import get_domain
+    from designer_app.io import EXPORT_WRITERS
 
     try:
-        offered = tuple(get_domain(domain).EXPORT_FORMATS)
+        wanted = tuple(get_domain(domain).export_formats)
     except (ValueError, ImportError, AttributeError):
-        offered = ("csv",)
-    wanted = list(EXPORT_FORMATS.get(domain, ("csv",)))
-    wanted += [f for f in offered if f not in wanted]
+        wanted = ("csv",)
     out = []
     for fmt in wanted:
-        if fmt in offered:
+        if fmt in EXPORT_WRITERS:
             out.append((fmt, True, FORMAT_LABELS.get(fmt, fmt)))
         else:
             out.append((fmt, False, f"{fmt.upper()} export of {domain} is not available in this version yet"))

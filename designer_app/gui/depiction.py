@@ -1,7 +1,8 @@
 """Item depictions per domain, rendered off the GUI thread and cached as pixmaps.
 
-molecules: RDKit 2D drawings; dna / protein: the letters in a grid of coloured cells (nucleotide
-colours, ClustalX residue classes); images: a thumbnail of the PNG file (nearest-neighbour scaling, so
+Each domain says how (Domain.depiction): structures are RDKit 2D drawings; sequences are the letters in a grid
+of coloured cells (the domain's letter colours: nucleotides, ClustalX residue classes); images are a
+thumbnail of the PNG file (nearest-neighbour scaling, so
 16 x 16 pictures stay crisp), or a crossed-out placeholder when the file is missing or unreadable.
 
 A table with thousands of rows asks for depictions only for the rows it paints. Drawing one takes a
@@ -24,21 +25,34 @@ from superqt.utils import create_worker
 _BATCH = 24  # drawings per worker run: small enough that visible rows appear quickly
 _MAX_QUEUE = 48  # about two screenfuls: fast scrolling queues rows already gone; the oldest are dropped
 
-NUCLEOTIDE_COLOURS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff8c00", "T": "#d62728", "U": "#d62728"}
-# ClustalX classes: hydrophobic blue, positive red, negative magenta, polar green, cysteine pink,
-# glycine orange, proline yellow, aromatic H/Y cyan.
-_CLUSTAL = {"AILMFWV": "#80a0f0", "KR": "#f01505", "DE": "#c048c0", "NQST": "#15c015", "C": "#f08080",
-            "G": "#f09048", "P": "#c0c000", "HY": "#15a4a4"}
-RESIDUE_COLOURS = {letter: colour for letters, colour in _CLUSTAL.items() for letter in letters}
 _UNKNOWN_LETTER = "#bbbbbb"
-SEQUENCE_DOMAINS = {"dna": NUCLEOTIDE_COLOURS, "protein": RESIDUE_COLOURS}
-DRAWN_DOMAINS = ("molecules", "images", *SEQUENCE_DOMAINS)
+
+
+def depiction_kind(domain: str) -> str | None:
+    """How `domain` draws its items (Domain.depiction: "structure", "letters", "image"); None for a domain
+    that is not registered (nothing is drawn)."""
+    from designer_app.domains import get_domain
+
+    try:
+        return get_domain(domain).depiction
+    except ValueError:
+        return None
+
+
+def letter_colours(domain: str) -> dict[str, str]:
+    """The sequence domain's letter -> colour ({} for others)."""
+    from designer_app.domains import get_domain
+
+    try:
+        return dict(get_domain(domain).letter_colours)
+    except ValueError:
+        return {}
 
 
 def render_png(item: str, size: int, domain: str = "molecules") -> bytes | None:
-    """A PNG of the molecule `item` (`size` x `size` pixels), or None when `domain` is not molecules
-    or the item cannot be parsed."""
-    if domain != "molecules" or not item:
+    """A PNG of the molecule `item` (`size` x `size` pixels), or None when `domain` does not draw
+    structures or the item cannot be parsed."""
+    if depiction_kind(domain) != "structure" or not item:
         return None
     from rdkit.Chem.Draw import rdMolDraw2D
 
@@ -71,7 +85,7 @@ def sequence_grid(n: int, size: int) -> tuple[int, int, int]:
 def render_sequence(item: str, size: int, domain: str) -> QImage:
     """The letters of `item` in reading order, a coloured cell each; letters are written when the
     cells are big enough to read (long sequences become a colour barcode)."""
-    colours = SEQUENCE_DOMAINS.get(domain, {})
+    colours = letter_colours(domain)
     image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
     cell, cols, rows = sequence_grid(len(item), size)
@@ -127,9 +141,10 @@ def render_image_file(path: str, size: int) -> QImage:
 
 def render(item: str, size: int, domain: str) -> QImage:
     """The depiction of `item` as a QImage (null when there is none). Safe on any thread."""
-    if domain == "images":
+    kind = depiction_kind(domain)
+    if kind == "image":
         return render_image_file(item, size)
-    if domain in SEQUENCE_DOMAINS:
+    if kind == "letters":
         return render_sequence(item, size, domain)
     png = render_png(item, size, domain)
     return QImage.fromData(png, "PNG") if png else QImage()
@@ -175,7 +190,7 @@ class DepictionCache(QObject):
 
     def pixmap(self, item: str | None, size: int) -> QPixmap | None:
         """The depiction if drawn (None while pending or when there is none to draw)."""
-        if not item or self.domain not in DRAWN_DOMAINS:
+        if not item or depiction_kind(self.domain) is None:
             return None
         key = (item, size)
         if key in self._cache:
@@ -190,7 +205,7 @@ class DepictionCache(QObject):
 
     def attempted(self, item: str, size: int) -> bool:
         """Whether a drawing was tried (None from `pixmap` then means there is none to show)."""
-        return self.domain not in DRAWN_DOMAINS or (item, size) in self._cache
+        return depiction_kind(self.domain) is None or (item, size) in self._cache
 
     @property
     def busy(self) -> bool:

@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
 )
 
 from designer_app import campaigns
-from designer_app.config import METHODS, OPTIMISTIC_METHODS, SCHEDULES, TOP_UP_PASSES, CampaignConfig, ConfigError
+from designer_app.config import SCHEDULES, TOP_UP_PASSES, CampaignConfig, ConfigError
+from designer_app.core.methods import get_method, method_names
 from designer_app.gui import catalog
 from designer_app.gui.recommended import RecommendedFields, describe, recommended_for
 from designer_app.models.priors import resolve_prior  # json and paths only: no torch
@@ -337,7 +338,7 @@ class MethodPage(QWizardPage):
         self.setSubTitle("SEIKO settings. The budget is rounds × batch size oracle calls.")
         defaults = CampaignConfig(name="x")
         self.method = QComboBox()
-        for name, text in METHODS.items():
+        for name, text in ((n, get_method(n).description) for n in method_names()):
             self.method.addItem(name)
             self.method.setItemData(self.method.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
         self.method_text = QLabel()
@@ -439,8 +440,9 @@ class MethodPage(QWizardPage):
         return self.recommended_fields.shown()
 
     def _show_method(self, name: str) -> None:
-        self.method_text.setText(METHODS.get(name, ""))
-        self.exploit_last.setEnabled(name in OPTIMISTIC_METHODS)
+        method = get_method(name) if name in method_names() else None
+        self.method_text.setText(method.description if method else "")
+        self.exploit_last.setEnabled(bool(method and method.optimistic))
 
     def _show_budget(self, *args) -> None:
         try:

@@ -9,8 +9,12 @@ from designer_app.io.errors import ScoreFileError
 from designer_app.io.export import CSV_COLUMNS, ExportRow, write_csv, write_fasta, write_sdf
 from designer_app.io.score_import import SUPPORTED_SUFFIXES, ScoreFile, ScoreRow, read_scores
 
+# The export formats Designer can write (a domain lists the ones that suit its items; png writes a folder).
+EXPORT_WRITERS = ("csv", "sdf", "fasta", "png")
+
 __all__ = [
     "CSV_COLUMNS",
+    "EXPORT_WRITERS",
     "ExportRow",
     "SUPPORTED_SUFFIXES",
     "ScoreFile",

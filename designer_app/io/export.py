@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from designer_app.store.files import atomic_write_text
+from designer_app.atomic import atomic_write_text
 
 __all__ = ["ExportRow", "CSV_COLUMNS", "write_csv", "write_sdf", "write_fasta"]
 

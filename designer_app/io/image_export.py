@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from designer_app.io.export import ExportRow, write_csv
-from designer_app.store.files import atomic_write_bytes
+from designer_app.atomic import atomic_write_bytes
 
 __all__ = ["ContactSheetConfig", "contact_sheet", "write_png_folder", "png_name"]
 

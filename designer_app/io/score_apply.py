@@ -28,7 +28,8 @@ from designer_app.core.protocols import FAILED, OK, PENDING, OracleResult
 from designer_app.core.records import NewCandidate
 from designer_app.io.errors import ScoreFileError
 from designer_app.io.score_import import ScoreRow, read_scores
-from designer_app.store import CampaignStore, StoreError, faults
+from designer_app import faults
+from designer_app.store import CampaignStore, StoreError
 from designer_app.store.scores import current_rows
 
 Encoder = Callable[[list[str]], Sequence["list[float] | None"]]

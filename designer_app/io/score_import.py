@@ -35,16 +35,9 @@ _SDF_SUFFIXES = (".sdf",)
 _FASTA_SUFFIXES = (".fasta", ".fa")
 SUPPORTED_SUFFIXES: tuple[str, ...] = _CSV_SUFFIXES + _SDF_SUFFIXES + _FASTA_SUFFIXES
 
-# Sequence alphabets of the domains: exactly what the samplers produce. An ambiguity code (N, X, B, Z)
-# names no single design, so a score for it could be matched to no candidate and fit no model.
-SEQUENCE_ALPHABETS: dict[str, str] = {
-    "dna": "ACGT",
-    "protein": "ACDEFGHIKLMNPQRSTVWY",
-}
 # Larger files are refused before being read: a lab result file is kilobytes to a few megabytes; a
 # gigabyte one is a wrong file (a raw instrument dump, an image) and would only exhaust memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
-_KIND = {"dna": "DNA", "protein": "protein"}
 
 
 @dataclass(frozen=True)
@@ -199,26 +192,43 @@ def _row(record: RawRecord, file: str, domain: str) -> ScoreRow | None:
     return ScoreRow(record.number, candidate_id, item, value, status, fields.get("note", ""))
 
 
+def _alphabet(domain: str) -> str:
+    """The domain's letters ("" for domains whose items are not sequences). Exactly what the samplers
+    produce: an ambiguity code (N, X, B, Z) names no single design, so a score for it could be matched to no
+    candidate and fit no model."""
+    from designer_app.domains import get_domain
+
+    return get_domain(domain).alphabet
+
+
+def _structures(domain: str) -> bool:
+    """Whether the domain's items are chemical structures (SMILES; it reads SDF files)."""
+    from designer_app.domains import get_domain
+
+    return "sdf" in get_domain(domain).import_formats
+
+
 def _item(record: RawRecord, file: str, text: str, domain: str) -> str:
     """The item in canonical form, or raise: SMILES for molecules (unless it came from an SDF molecule,
-    already canonical), the alphabet for DNA/protein, anything for other domains."""
+    already canonical), the alphabet for sequence domains, anything for other domains."""
     if record.item_kind == "canonical":
         return text
-    if record.item_kind == "sequence" or domain in SEQUENCE_ALPHABETS:
+    alphabet = _alphabet(domain)
+    if record.item_kind == "sequence" or alphabet:
         sequence = "".join(text.split()).upper()
-        alphabet = SEQUENCE_ALPHABETS.get(domain, SEQUENCE_ALPHABETS["protein"])
+        alphabet = alphabet or _alphabet("protein")  # a FASTA file read for a non-sequence domain
         bad = sorted(set(sequence) - set(alphabet))
         if bad:
-            allowed = ", ".join(alphabet) if domain == "dna" else alphabet
+            allowed = ", ".join(alphabet) if len(alphabet) <= 4 else alphabet
             # FASTA has no item "column": the sequence lines are the item, so name no field there.
             fld = None if record.item_kind == "sequence" else "item"
             first = next(i for i, ch in enumerate(sequence) if ch in bad) + 1
             shown = sequence if len(sequence) <= 40 else sequence[:37] + "..."
             raise _error(record, file, f"the sequence {shown!r} contains {', '.join(repr(c) for c in bad)} (first "
-                         f"at position {first}), not allowed in a {_KIND.get(domain, 'protein')} sequence; "
+                         f"at position {first}), not allowed in a {_sequence_kind(domain)} sequence; "
                          f"use only {allowed}", fld)
         return sequence
-    if domain != "molecules":
+    if not _structures(domain):
         return text
     from designer_app.domains.chemistry import canonical_smiles
 
@@ -230,6 +240,11 @@ def _item(record: RawRecord, file: str, text: str, domain: str) -> str:
         raise _error(record, file, f"{text!r} is not a valid SMILES (RDKit cannot read it); correct the "
                      "structure, or delete the row", "item")
     return smiles
+
+
+def _sequence_kind(domain: str) -> str:
+    """How messages name a sequence: "DNA" / "RNA" (short names are acronyms), else the domain's name."""
+    return domain.upper() if len(domain) <= 3 else domain
 
 
 def _check_unique(row: ScoreRow, record: RawRecord, file: str, seen_ids: dict[int, int],

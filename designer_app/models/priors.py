@@ -6,38 +6,18 @@ import hashlib
 import json
 from pathlib import Path
 
-from designer_app.store.files import sha256_file
-
-DEFAULT_PRIORS = {
-    "molecules": "molecules-moses",
-    "dna": "dna-8mer",
-    "protein": "protein-ehrlich",
-    "images": "images-digits",
-}
+from designer_app.atomic import sha256_file
+from designer_app.resource_files import shipped_models_dir
 
 # config.json "kind" -> "module:class" with a `load(folder, device)` classmethod
 PRIOR_KINDS = {
-    "designer-latent-molecules": "designer_app.models.molecule_prior:MoleculePrior",
-    "designer-latent-sequences": "designer_app.models.sequence_prior:SequencePrior",
-    "designer-pixel-images": "designer_app.models.image_prior:ImagePrior",
+    "designer-latent-molecules": "designer_app.models.molecules.prior:MoleculePrior",
+    "designer-latent-sequences": "designer_app.models.sequences.prior:SequencePrior",
+    "designer-pixel-images": "designer_app.models.images.prior:ImagePrior",
 }
 # A user's own diffusers folder (a saved DDPM pipeline, or a bare UNet2DModel) has no "kind"; the
 # image prior knows how to wrap it.
-DIFFUSERS_LOADER = "designer_app.models.image_prior:ImagePrior"
-
-
-def resources_dir() -> Path:
-    """designer_app/resources inside an installed wheel; the repository's resources/ when running
-    from a source checkout or an editable install."""
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (package / "resources", package.parent / "resources"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no resources folder next to {package}; reinstall designer-app")
-
-
-def shipped_models_dir() -> Path:
-    return resources_dir() / "models"
+DIFFUSERS_LOADER = "designer_app.models.images.prior:ImagePrior"
 
 
 def list_priors() -> list[dict]:
@@ -62,7 +42,7 @@ def _is_prior_folder(folder: Path) -> bool:
 def resolve_prior(spec: str, domain: str, base: str | Path | None = None) -> Path:
     """A shipped prior name, a folder path (ours, or a diffusers model folder; relative to `base`, a
     campaign's `workdir`, when given, else to the current folder), or "" for the domain's default."""
-    name = spec or DEFAULT_PRIORS.get(domain, "")
+    name = spec or _default_prior(domain)
     shipped = shipped_models_dir() / name
     # A shipped name wins over a same-named folder in the working directory (the default prior must
     # never depend on where the command runs); write ./NAME to mean the folder.
@@ -80,6 +60,15 @@ def resolve_prior(spec: str, domain: str, base: str | Path | None = None) -> Pat
         f"prior '{name}' not found{where}: give a shipped prior name ({known}) or a folder holding config.json"
         " (a diffusers model folder holds model_index.json or a UNet's config.json)"
     )
+
+
+def _default_prior(domain: str) -> str:
+    from designer_app.domains import get_domain
+
+    try:
+        return get_domain(domain).default_prior
+    except ValueError:
+        return ""
 
 
 def prior_kind(folder: Path) -> str:

@@ -35,7 +35,7 @@ from torch import nn
 
 from designer_app.config import RewardConfig
 from designer_app.core.protocols import FitReport
-from designer_app.store.files import atomic_write_bytes
+from designer_app.atomic import atomic_write_bytes
 
 
 class _Head(nn.Module):

@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from designer_app.store.files import atomic_write_bytes
+from designer_app.atomic import atomic_write_bytes
 
 
 def state_to_bytes(module: torch.nn.Module) -> bytes:

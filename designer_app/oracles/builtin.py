@@ -12,6 +12,8 @@ from typing import Callable, Sequence
 
 from designer_app.core.protocols import OK, OracleResult
 from designer_app.domains import chemistry
+from designer_app.oracles.errors import OracleSpecError
+from designer_app.oracles.kinds import OracleKind, OracleRequest, no_body
 from designer_app.oracles.results import describe_exception, failed
 
 INVALID_NOTE = "invalid molecule"
@@ -116,3 +118,27 @@ class BuiltinOracle:
                 return OracleResult(value=None, status=OK, note=INVALID_NOTE)
             values.append(float(value))
         return OracleResult(value=sum(values) / len(values), status=OK)
+
+
+def _score_kind(name: str, order: int) -> OracleKind:
+    def build(request: OracleRequest) -> BuiltinOracle:
+        no_body(request)
+        return BuiltinOracle([name], name=request.spec)
+
+    return OracleKind(name=name, domains=("molecules",), forms=((name, BUILTIN_SCORES[name].description),),
+                      build=build, example=name, order=order)
+
+
+def _build_mpo(request: OracleRequest) -> BuiltinOracle:
+    try:
+        parts = parse_mpo_parts((request.body or "").strip())
+    except ValueError as exc:
+        raise OracleSpecError(str(exc)) from None
+    return BuiltinOracle(parts, name=request.spec)
+
+
+# The built-in molecule oracle kinds; pyproject.toml registers each under its name.
+QED = _score_kind("qed", 10)
+SA = _score_kind("sa", 11)
+MPO = OracleKind(name="mpo", domains=("molecules",), build=_build_mpo, example="mpo:qed+sa", order=12,
+                 forms=(("mpo:qed+sa", "mean of built-in molecule scores joined by '+' (MPO)"),))

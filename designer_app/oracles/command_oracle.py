@@ -25,7 +25,8 @@ from typing import Sequence
 
 from designer_app.core.protocols import OK, OracleResult
 from designer_app.oracles.errors import OracleSpecError
-from designer_app.oracles.pool import CallPolicy, IncidentLog, score_with_policy
+from designer_app.oracles.kinds import OracleKind, OracleRequest
+from designer_app.oracles.pool import OPTION_KEYS, CallPolicy, IncidentLog, parse_call_options, score_with_policy
 from designer_app.oracles.python_oracle import check_optimum, check_timeout
 from designer_app.oracles.results import coerce_value, failed, failed_all, shorten, tail
 
@@ -219,3 +220,17 @@ def _drain_stderr(proc: subprocess.Popen) -> str:
     except (subprocess.TimeoutExpired, ValueError, OSError):
         proc.kill()
         return ""
+
+
+def _build_command(request: OracleRequest) -> CommandOracle:
+    """`command[options]:CMD ARGS`, run in the campaign's workdir."""
+    policy = parse_call_options(request.options, request.spec, DEFAULT_TIMEOUT_S)
+    return CommandOracle((request.body or "").strip(), name=request.spec, timeout=policy.timeout,
+                         workers=policy.workers, cwd=request.base, retries=policy.retries)
+
+
+COMMAND = OracleKind(
+    name="command", domains=(), build=_build_command, options=OPTION_KEYS, example="command:python score.py", order=14,
+    forms=(("command:CMD ARGS",
+            f"external program: CSV id,item on stdin, CSV id,score on stdout (timeout {DEFAULT_TIMEOUT_S:g} s)"),),
+)

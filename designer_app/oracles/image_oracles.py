@@ -18,10 +18,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from designer_app.core.protocols import OK, OracleResult
+from designer_app.oracles.kinds import OracleKind, OracleRequest, no_body
 from designer_app.oracles.results import describe_exception, failed
 
 JPEG_QUALITY = 95  # DDPO's setting for its (in)compressibility rewards
-IMAGE_DOMAINS = frozenset({"images", "image"})
 
 
 def _flatten(img: Any) -> Any:
@@ -112,26 +112,16 @@ class ImageOracle:
             return failed(f"{self.score_name}: {describe_exception(exc)}")
 
 
-# (spec, description) for `designer-app list oracles` and error messages.
-IMAGE_SPEC_FORMS: tuple[tuple[str, str], ...] = tuple(
-    (name, f"{score.description} (images)") for name, score in IMAGE_SCORES.items()
-)
+def _image_kind(score_name: str, order: int) -> OracleKind:
+    def build(request: OracleRequest) -> ImageOracle:
+        no_body(request)
+        return ImageOracle(score_name, name=request.spec)
+
+    return OracleKind(name=score_name, domains=("images",), forms=((score_name, IMAGE_SCORES[score_name].description),),
+                      build=build, example=score_name, order=order)
 
 
-def image_oracle(spec: str, domain: str) -> ImageOracle | None:
-    """The built-in image oracle `spec` names (case-insensitive), None when it names none.
-
-    Raises:
-        OracleSpecError: the spec names an image score but the campaign's domain is not images.
-    """
-    from designer_app.oracles.errors import OracleSpecError
-
-    name = spec.strip().lower()
-    if name not in IMAGE_SCORES:
-        return None
-    if domain.lower() not in IMAGE_DOMAINS:
-        raise OracleSpecError(
-            f"the built-in oracle {spec!r} scores images, but this campaign's domain is {domain!r}; "
-            "use it with --domain images, or pick an oracle for this domain"
-        )
-    return ImageOracle(name, name=spec)
+# The built-in image oracle kinds; pyproject.toml registers each under its name.
+JPEG_COMPRESSIBILITY = _image_kind("jpeg-compressibility", 90)
+JPEG_INCOMPRESSIBILITY = _image_kind("jpeg-incompressibility", 91)
+BRIGHTNESS = _image_kind("brightness", 92)

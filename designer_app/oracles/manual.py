@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from designer_app.core.protocols import OracleResult
+from designer_app.oracles.kinds import OracleKind, OracleRequest, no_body
 from designer_app.oracles.python_oracle import check_optimum
 
 
@@ -38,3 +39,12 @@ class ManualOracle:
             f"the manual oracle cannot score {len(items)} item(s): its measurements are typed in or "
             "imported from a CSV of results; check `oracle.is_manual` before calling score()"
         )
+
+
+def _build_manual(request: OracleRequest) -> ManualOracle:
+    no_body(request)
+    return ManualOracle(name=request.spec)
+
+
+MANUAL = OracleKind(name="manual", domains=(), build=_build_manual, example="manual", order=15,
+                    forms=(("manual", "measurements are typed in or imported from a CSV (lab experiments)"),))

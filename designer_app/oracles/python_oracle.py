@@ -27,7 +27,8 @@ from typing import Any, Callable, Sequence
 
 from designer_app.core.protocols import Oracle, OracleResult
 from designer_app.oracles.errors import OracleSpecError
-from designer_app.oracles.pool import CallPolicy, IncidentLog, score_with_policy
+from designer_app.oracles.kinds import OracleKind, OracleRequest
+from designer_app.oracles.pool import OPTION_KEYS, CallPolicy, IncidentLog, parse_call_options, score_with_policy
 from designer_app.oracles.results import coerce_batch, describe_exception, failed_all
 
 ScoreFunction = Callable[[list[str]], Sequence[Any]]
@@ -330,3 +331,35 @@ def load_function(target: str, func_name: str, base: str | Path | None = None) -
         return get_function(module, func_name, target)
     module = import_module(target)
     return get_function(module, func_name, target)
+
+
+def _build_python(request: OracleRequest) -> PythonOracle:
+    """`python[options]:FILE.py:FUNC` or `python[options]:package.module:FUNC`."""
+    spec, body = request.spec, (request.body or "").strip()
+    policy = parse_call_options(request.options, spec)
+    # Split from the right: a Windows path has its own ':' (python:C:\oracles\f.py:score).
+    target, sep, func_name = body.rpartition(":")
+    target, func_name = target.strip(), func_name.strip()
+    if not sep or not target or not func_name:
+        raise OracleSpecError(
+            f"{spec!r} must name a file or module and a function: write python:FILE.py:FUNC or "
+            "python:package.module:FUNC, where FUNC(items) returns one score per item"
+        )
+    if not all(part.isidentifier() for part in func_name.split(".")):
+        raise OracleSpecError(
+            f"{func_name!r} in {spec!r} is not a function name; the spec must end with ':FUNC', "
+            f"e.g. python:{body}:score"
+        )
+    func = load_function(target, func_name, request.base)
+    return PythonOracle(func, name=spec, timeout=policy.timeout, workers=policy.workers, retries=policy.retries)
+
+
+PYTHON = OracleKind(
+    name="python", domains=(), build=_build_python, options=OPTION_KEYS, example="python:score.py:score", order=13,
+    forms=(
+        ("python:FILE.py:FUNC", "in-process FUNC(items) -> list[float | None] from a .py file"),
+        ("python:package.module:FUNC", "in-process FUNC(items) -> list[float | None] from an importable module"),
+        ("python[timeout=S,workers=N,retries=R]:...",
+         "also command[...]: S seconds per call, N calls at once, R retries"),
+    ),
+)

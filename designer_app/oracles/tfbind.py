@@ -103,7 +103,7 @@ def sequence_problem(seq: object) -> str:
 def data_dir() -> Path:
     """resources/data/tfbind8, found like the shipped priors (installed wheel or source checkout)."""
     # Imported here so that importing the oracles never pulls in the models package.
-    from designer_app.models.priors import resources_dir
+    from designer_app.resource_files import resources_dir
 
     return resources_dir().joinpath(*DATA_SUBDIR)
 

@@ -3,7 +3,7 @@
 Layout of a campaign folder: `campaign.db`, `checkpoints/` (safetensors written atomically before the
 row that names them is committed), `items/` (files that items point to, e.g. PNGs), `exports/`.
 Each thread opens its own `CampaignStore` (its own connection). Every state change is one transaction,
-and every transaction passes a named fault point just before it commits (store.faults), so the crash
+and every transaction passes a named fault point just before it commits (designer_app.faults), so the crash
 tests can kill the process exactly there.
 
 Discarded rows (schema 2): a rollback flags a round's unscored candidates and its checkpoints with
@@ -28,10 +28,11 @@ from designer_app.core.records import (
     NewCandidate,
     RoundRecord,
 )
-from designer_app.store import faults, schema
+from designer_app import faults
+from designer_app.store import schema
 from designer_app.store.checkpoints import CheckpointsMixin
 from designer_app.store.errors import StoreError, now
-from designer_app.store.files import remove_stale_temp_files
+from designer_app.atomic import remove_stale_temp_files
 from designer_app.store.scores import EffectiveScore, effective_scores
 
 
@@ -336,8 +337,13 @@ class CampaignStore(CheckpointsMixin):
     def _items_are_files(self) -> bool:
         """Whether items are files in the campaign's items/ folder (images), not text. The domain is fixed
         when the campaign is created, so it is read once."""
+        from designer_app.domains import get_domain
+
         row = self.db.execute("SELECT domain FROM campaign WHERE id = 1").fetchone()
-        return bool(row) and row[0] == "images"
+        try:
+            return bool(row) and get_domain(row[0]).item_files
+        except ValueError:  # a campaign of a domain whose plug-in is not installed: its items are text
+            return False
 
     def _relocated(self, item: str | None) -> str | None:
         """An item file recorded (as an absolute path) in this campaign's items/ folder before the campaign

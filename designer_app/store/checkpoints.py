@@ -11,15 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from designer_app.core.records import CheckpointRecord
-from designer_app.store import faults
+from designer_app import faults
 from designer_app.store.errors import StoreError, now
-from designer_app.store.files import (
-    UnsafePathError,
-    check_safetensors_content,
-    check_weights_file,
-    inside,
-    sha256_file,
-)
+from designer_app.atomic import sha256_file
+from designer_app.store.files import UnsafePathError, check_safetensors_content, check_weights_file, inside
 
 # A candidate is live unless a rollback discarded it and nobody measured it since.
 LIVE = ("(candidates.discarded_at IS NULL OR EXISTS "

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from designer_app.core.records import PROPOSED
-from designer_app.store import faults
+from designer_app import faults
 from designer_app.store.campaign_store import CampaignStore, StoreError, now
 from designer_app.store.files import inside
 

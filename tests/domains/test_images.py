@@ -19,8 +19,8 @@ def digit(tmp_path):
 
 def test_registry_and_formats():
     domain = get_domain("images")
-    assert domain is IMAGES and domain.NAME == "images" and domain.DEFAULT_PRIOR == "images-digits"
-    assert set(domain.EXPORT_FORMATS) == {"csv", "png"}
+    assert domain is IMAGES and domain.name == "images" and domain.default_prior == "images-digits"
+    assert set(domain.export_formats) == {"csv", "png"} and domain.item_files and domain.depiction == "image"
 
 
 def test_canonical_item_is_the_absolute_path_of_a_readable_image(digit, tmp_path, monkeypatch):

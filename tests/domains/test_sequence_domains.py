@@ -8,9 +8,10 @@ from designer_app.domains.sequences import DNA, PROTEIN, reverse_complement
 
 def test_registry_returns_the_sequence_domains():
     assert get_domain("dna") is DNA and get_domain("protein") is PROTEIN
-    assert DNA.NAME == "dna" and PROTEIN.NAME == "protein"
-    assert DNA.DEFAULT_PRIOR == "dna-8mer" and PROTEIN.DEFAULT_PRIOR == "protein-ehrlich"
-    assert set(DNA.EXPORT_FORMATS) == set(PROTEIN.EXPORT_FORMATS) == {"csv", "fasta"}
+    assert DNA.name == "dna" and PROTEIN.name == "protein"
+    assert DNA.default_prior == "dna-8mer" and PROTEIN.default_prior == "protein-ehrlich"
+    assert set(DNA.export_formats) == set(PROTEIN.export_formats) == {"csv", "fasta"}
+    assert DNA.pretrainer == "designer_app.pretraining.dna" and DNA.depiction == PROTEIN.depiction == "letters"
     assert DNA.alphabet == "ACGT" and PROTEIN.alphabet == "ACDEFGHIKLMNPQRSTVWY"
 
 

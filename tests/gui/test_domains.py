@@ -11,14 +11,10 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QTableView
 
 from designer_app.gui import catalog
+from designer_app.oracles import OracleForm
 from designer_app.gui.candidates_model import DEPICTION, ITEM, THUMBNAIL, CandidateTableModel
-from designer_app.gui.depiction import (
-    NUCLEOTIDE_COLOURS,
-    RESIDUE_COLOURS,
-    DepictionCache,
-    render,
-    sequence_grid,
-)
+from designer_app.domains.sequences import NUCLEOTIDE_COLOURS, RESIDUE_COLOURS
+from designer_app.gui.depiction import DepictionCache, render, sequence_grid
 from designer_app.gui.export_dialog import ExportDialog
 from designer_app.gui.snapshot import Snapshot
 
@@ -127,17 +123,32 @@ def test_image_items_show_their_file_name(qapp):
 
 
 # ---- wizard -------------------------------------------------------------------------------------
-def test_domain_page_lists_the_engines_domains(window, monkeypatch):
-    from designer_app import config
+def test_domain_page_lists_the_engines_domains(window, monkeypatch, tmp_path):
+    import importlib.metadata
+    import sys
+
+    from designer_app import registry
 
     wizard = window.new_campaign()
-    assert wizard.domain_page.domains() == list(config.DOMAINS)
+    assert wizard.domain_page.domains() == list(registry.DOMAINS.names()) and "rna" in wizard.domain_page.domains()
     wizard.reject()
-    monkeypatch.setattr(config, "DOMAINS", ("molecules", "rna"))  # a domain added to the engine later
+    # a domain a third-party package registers later: an entry point like the built-ins', nothing else
+    (tmp_path / "dapp_peptides.py").write_text(
+        "from designer_app.domains.sequences import SequenceDomain\n"
+        "PEPTIDES = SequenceDomain(name='peptides', description='cyclic peptides (plug-in)', default_prior='',"
+        " export_formats=('csv',), import_formats=('csv',), depiction='letters', alphabet='ACDE')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    real = importlib.metadata.entry_points
+    fake = importlib.metadata.EntryPoint(name="peptides", value="dapp_peptides:PEPTIDES", group=registry.DOMAINS.group)
+    monkeypatch.setattr(importlib.metadata, "entry_points",
+                        lambda *, group=None, **kw: [*real(group=group), *([fake] if group == fake.group else [])])
+    registry.clear_cache()
     wizard = window.new_campaign()
-    assert wizard.domain_page.domains() == ["molecules", "rna"]
-    assert "rna" in wizard.domain_page.combo.itemText(1)
+    assert wizard.domain_page.domains()[-1] == "peptides"
+    assert "cyclic peptides" in wizard.domain_page.combo.itemText(len(wizard.domain_page.domains()) - 1)
     wizard.reject()
+    sys.modules.pop("dapp_peptides", None)
+    registry.clear_cache()
 
 
 def test_prior_and_oracle_pages_follow_the_domain(window, monkeypatch):
@@ -166,11 +177,13 @@ def test_oracle_choices_per_domain(domain, expected, absent):
 
 
 def test_oracle_choices_from_registry_entries():
-    entries = [("tfbind8:<TF>", "binding; TF = A1, B2 (dna)"), ("ehrlich[:v,L]", "Ehrlich (protein)"),
-               ("plug", "a plug-in for images (images)"), ("manual", "lab")]
-    assert [c.spec for c in catalog.oracle_choices("dna", entries)] == ["tfbind8:A1", "tfbind8:B2"]
-    assert [c.spec for c in catalog.oracle_choices("protein", entries)] == ["ehrlich"]
-    assert [c.spec for c in catalog.oracle_choices("images", entries)] == ["plug"]
+    # the domains come from each form's own field, never from its description text
+    forms = [OracleForm("tfbind8:<TF>", "binding; TF = A1, B2 (protein)", ("dna",), True),
+             OracleForm("ehrlich[:v,L]", "Ehrlich", ("protein",), True),
+             OracleForm("plug", "a plug-in for images", ("images",), False), OracleForm("manual", "lab", (), True)]
+    assert [c.spec for c in catalog.oracle_choices("dna", forms)] == ["tfbind8:A1", "tfbind8:B2"]
+    assert [c.spec for c in catalog.oracle_choices("protein", forms)] == ["ehrlich"]
+    assert [c.spec for c in catalog.oracle_choices("images", forms)] == ["plug"]
 
 
 # ---- export -------------------------------------------------------------------------------------
@@ -193,7 +206,7 @@ def test_export_formats_follow_the_domain(qtbot, tmp_path, domain, formats):
 
 
 def test_a_format_without_a_writer_is_listed_but_disabled(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr("designer_app.domains.get_domain", lambda name: SimpleNamespace(EXPORT_FORMATS=("csv",)))
+    monkeypatch.setattr("designer_app.io.EXPORT_WRITERS", ("csv",))
     dialog = ExportDialog(snapshot_for("images", tmp_path))
     qtbot.addWidget(dialog)
     assert dialog.formats() == {"csv": True, "png": False}

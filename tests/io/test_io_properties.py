@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from designer_app.io import ScoreFileError, ScoreRow, read_scores
 from designer_app.io.score_apply import apply_scores
-from designer_app.io.score_import import SEQUENCE_ALPHABETS
+from designer_app.domains import get_domain
 
 FULL = os.environ.get("DESIGNER_APP_FULL") == "1"
 PROPS = settings(max_examples=500 if FULL else 30, deadline=None,
@@ -96,7 +96,7 @@ def tables(draw, domain: str = "dna", min_rows: int = 1) -> Table:
             row["score"] = shown
         item = None
         if with_item:
-            item = draw(st.text(alphabet=SEQUENCE_ALPHABETS[domain], min_size=1, max_size=20))
+            item = draw(st.text(alphabet=get_domain(domain).alphabet, min_size=1, max_size=20))
             row["item"] = item.lower() if draw(st.booleans()) else item
         for extra in extras:
             row[extra] = draw(text).strip()
@@ -193,7 +193,7 @@ def test_import_against_a_campaign_is_all_or_nothing(tmp_path, campaign, ids, sc
 @PROPS
 @given(domain=st.sampled_from(["dna", "protein"]), data=st.data())
 def test_fasta_bad_letter_is_named_by_record_and_line(tmp_path, domain, data):
-    alphabet = SEQUENCE_ALPHABETS[domain]
+    alphabet = get_domain(domain).alphabet
     seqs = data.draw(st.lists(st.text(alphabet=alphabet, min_size=1, max_size=30), min_size=1, max_size=6))
     bad_index = data.draw(st.integers(0, len(seqs) - 1))
     letter = data.draw(st.sampled_from([c for c in "BJOUXZ*-." if c not in alphabet]))

@@ -6,9 +6,9 @@ import pytest
 import torch
 from diffusers import DDPMPipeline, DDPMScheduler, UNet2DModel
 
-from designer_app.models import image_prior as ip
-from designer_app.models import pretrain_images as pi
-from designer_app.models.image_featuriser import FeaturiserConfig
+from designer_app.models.images import prior as ip
+from designer_app.pretraining import images as pi
+from designer_app.models.images.featuriser import FeaturiserConfig
 from designer_app.models.priors import prior_domain, prior_kind, resolve_prior
 
 TINY = pi.ImagePretrainConfig(size=8, block_out_channels=(8, 16), featuriser=FeaturiserConfig(size=8, channels=(4, 8, 8), hidden=8))

@@ -6,17 +6,18 @@ import torch
 from PIL import Image
 
 from designer_app.config import RewardConfig
-from designer_app.models import pretrain_images as pi
-from designer_app.models.image_featuriser import FeaturiserConfig
-from designer_app.models.image_prior import ImagePrior
-from designer_app.models.image_quality import write_card
+from designer_app.pretraining import image_data
+from designer_app.pretraining import images as pi
+from designer_app.models.images.featuriser import FeaturiserConfig
+from designer_app.models.images.prior import ImagePrior
+from designer_app.pretraining.image_card import write_card
 
 TINY = pi.ImagePretrainConfig(size=8, block_out_channels=(8, 16), batch_size=8, diffusion_steps=3, featuriser_steps=3,
                               featuriser_batch=16, featuriser=FeaturiserConfig(size=8, channels=(4, 8, 8), hidden=8))
 
 
 def test_digits_are_upscaled_grey_in_range():
-    x, y = pi.digits_pixels(16)
+    x, y = image_data.digits_pixels(16)
     assert x.shape == (1797, 1, 16, 16) and y.shape == (1797,)
     assert x.min() >= -1 and x.max() <= 1 and set(y.tolist()) == set(range(10))
 

@@ -12,10 +12,10 @@ from designer_app.models.finetune import seiko_finetune
 from designer_app.models.latent_diffusion import (
     ScheduleConfig, round_trip, sample, sample_with_kl, sampling_scheduler, step_sigmas,
 )
-from designer_app.models.molecule_prior import MoleculePrior
+from designer_app.models.molecules.prior import MoleculePrior
 from designer_app.models.reward import RewardEnsemble, fit_ensemble
 from designer_app.models.serialization import load_weights, save_weights
-from designer_app.models.vocab import Vocab
+from designer_app.models.molecules.vocab import Vocab
 
 
 def test_vocab_round_trip_and_limits():

@@ -4,9 +4,9 @@ import json
 
 import torch
 
-from designer_app.models import pretrain_molecules as pm
-from designer_app.models.molecule_prior import MoleculePrior
-from designer_app.models.pretrain_molecules import ae_learning_rate
+from designer_app.pretraining import molecules as pm
+from designer_app.models.molecules.prior import MoleculePrior
+from designer_app.pretraining.molecules import ae_learning_rate
 
 from conftest import SMILES
 
@@ -133,7 +133,7 @@ def test_card_measures_the_reward_model_on_held_out_and_sampled_molecules(tmp_pa
     import gzip
     import zipfile
 
-    from designer_app.models.prior_quality import write_card
+    from designer_app.pretraining.molecule_card import write_card
 
     data, cfg = tiny_setup(tmp_path, ae_steps=4)
     out = tmp_path / "prior"

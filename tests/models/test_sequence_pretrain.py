@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from designer_app.models import pretrain_sequences as ps
-from designer_app.models.sequence_prior import SequencePrior
+from designer_app.pretraining import sequences as ps
+from designer_app.models.sequences.prior import SequencePrior
 
 TINY = dict(latent_dim=4, hidden=16, property_hidden=8, batch_size=64, ae_steps=6, diffusion_steps=4,
             diffusion_batch=32, denoiser_hidden=16, denoiser_blocks=1, kl_warmup_steps=2)
@@ -20,13 +20,13 @@ def test_default_configs_differ_by_domain_and_reject_others():
     assert dna.alphabet == "ACGT" and dna.length == 8 and dna.gc
     assert protein.alphabet == "ACDEFGHIKLMNPQRSTVWY" and protein.length == 32 and not protein.gc
     assert dna.ae_minutes + dna.diffusion_minutes <= 10 and protein.ae_minutes + protein.diffusion_minutes <= 25
-    with pytest.raises(ValueError, match="'dna' or 'protein'"):
-        ps.default_config("rna", 5)
+    with pytest.raises(ValueError, match="'molecules' domain has no sequence-prior recipe"):
+        ps.default_config("molecules", 5)
 
 
 def test_dna_data_is_the_lower_half_of_the_landscape(tmp_path):
     from designer_app.oracles.tfbind import load_landscape, seq_to_index
-    from designer_app.models.sequence_data import from_codes
+    from designer_app.models.sequences.codes import from_codes
 
     cfg = replace(ps.default_config("dna", 1), **TINY)
     data = ps.prepare_data(tmp_path, cfg)
@@ -39,7 +39,7 @@ def test_dna_data_is_the_lower_half_of_the_landscape(tmp_path):
 
 def test_tiny_dna_pretrain_runs_all_phases_resumes_and_writes_a_card(tmp_path):
     from designer_app.config import RewardConfig
-    from designer_app.models import sequence_quality
+    from designer_app.pretraining import sequence_quality
 
     cfg = replace(ps.default_config("dna", 1), **TINY)
     out = tmp_path / "prior"
@@ -67,7 +67,7 @@ def test_tiny_dna_pretrain_runs_all_phases_resumes_and_writes_a_card(tmp_path):
 
 
 def test_protein_data_comes_from_the_ehrlich_dmp(tmp_path):
-    from designer_app.models.sequence_data import from_codes
+    from designer_app.models.sequences.codes import from_codes
     from designer_app.oracles.ehrlich import EhrlichFunction, EhrlichSpec
 
     cfg = replace(ps.default_config("protein", 1), n_train=300, n_heldout=50)
@@ -78,7 +78,7 @@ def test_protein_data_comes_from_the_ehrlich_dmp(tmp_path):
 
 
 def test_protein_prior_recommends_convolutional_reward_heads_and_its_card_measures_them(tmp_path):
-    from designer_app.models import sequence_quality
+    from designer_app.pretraining import sequence_quality
 
     cfg = replace(ps.default_config("protein", 1), n_train=300, n_heldout=50, **TINY)
     out = tmp_path / "prior"

@@ -6,10 +6,12 @@ import json
 import pytest
 import torch
 
-from designer_app.models.priors import load_prior, prior_kind, shipped_models_dir
-from designer_app.models.sequence_autoencoder import SequenceAutoencoder, SequenceAutoencoderConfig
-from designer_app.models.sequence_data import all_kmers, from_codes, property_names, sequence_properties, to_codes
-from designer_app.models.sequence_prior import SequencePrior
+from designer_app.models.priors import load_prior, prior_kind
+from designer_app.resource_files import shipped_models_dir
+from designer_app.models.sequences.autoencoder import SequenceAutoencoder, SequenceAutoencoderConfig
+from designer_app.models.sequences.codes import from_codes, to_codes
+from designer_app.pretraining.sequence_data import all_kmers, property_names, sequence_properties
+from designer_app.models.sequences.prior import SequencePrior
 
 from sequence_helpers import build_tiny_sequence_prior
 
@@ -162,7 +164,7 @@ def test_shipped_sequence_prior_files_are_complete(name):
 def test_constrained_argmax_is_the_best_allowed_sequence():
     import itertools
 
-    from designer_app.models.sequence_prior import constrained_argmax
+    from designer_app.models.sequences.prior import constrained_argmax
 
     torch.manual_seed(3)
     log_probs = torch.randn(5, 4, 3).log_softmax(-1)  # 5 sequences of 4 letters over 3 letters

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from designer_app import registry
 from designer_app.core.protocols import FAILED, OK, Oracle
 from designer_app.oracles import (
     ENTRY_POINT_GROUP,
@@ -77,24 +78,29 @@ def factory_that_fails():
 
 @pytest.fixture
 def plugins(tmp_path: Path, monkeypatch):
-    """Installs fake entry points (name -> "module:attr") pointing into a real module on sys.path."""
+    """Installs fake plug-in entry points (name -> "module:attr") pointing into a real module on sys.path,
+    next to the real ones (Designer's built-ins)."""
     (tmp_path / f"{PLUGIN_MODULE}.py").write_text(textwrap.dedent(PLUGIN_SOURCE), encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, PLUGIN_MODULE, raising=False)
     registered: dict[str, str] = {}
     groups_asked: list[str | None] = []
 
+    real_entry_points = importlib.metadata.entry_points
+
     def fake_entry_points(*, group=None, **kwargs):
+        # Designer's own built-ins are entry points of the same group: keep them, add the fakes after them.
         groups_asked.append(group)
-        return [
+        return [*real_entry_points(group=group), *(
             importlib.metadata.EntryPoint(name=name, value=value, group=ENTRY_POINT_GROUP)
             for name, value in registered.items()
             if group == ENTRY_POINT_GROUP
-        ]
+        )]
 
     monkeypatch.setattr(importlib.metadata, "entry_points", fake_entry_points)
 
     def register(**entries: str) -> list[str | None]:
+        registry.clear_cache()  # the registry keeps what it read; these entries are new
         for name, value in entries.items():
             registered[name] = value if ":" in value else f"{PLUGIN_MODULE}:{value}"
         return groups_asked

@@ -16,8 +16,9 @@ import pytest
 
 from designer_app.core.protocols import OracleResult
 from designer_app.core.records import NewCandidate
-from designer_app.store import CampaignStore, faults
-from designer_app.store.files import atomic_write_text
+from designer_app import faults
+from designer_app.store import CampaignStore
+from designer_app.atomic import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +57,7 @@ def test_kill_between_write_and_rename_keeps_the_old_file(tmp_path):
     target = tmp_path / "weights.safetensors"
     atomic_write_text(target, "old")
     code = f"""
-        from designer_app.store.files import atomic_write_text
+        from designer_app.atomic import atomic_write_text
         atomic_write_text({str(target)!r}, "new")
     """
     assert _child(code, "write:before_rename", tmp_path) == -signal.SIGKILL

@@ -19,7 +19,7 @@ from designer_app.core.records import NewCandidate
 from designer_app.io import ScoreFileError
 from designer_app.io.score_apply import apply_scores
 from designer_app.store import CampaignStore, campaign_dir
-from designer_app.store.files import sha256_file
+from designer_app.atomic import sha256_file
 
 
 def _new(home, name, prior, oracle="manual", rounds="2", batch="8"):

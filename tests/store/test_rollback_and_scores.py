@@ -17,8 +17,9 @@ from safetensors.numpy import save
 
 from designer_app.core.protocols import OracleResult
 from designer_app.core.records import NewCandidate
-from designer_app.store import CampaignStore, StoreError, faults, rollback
-from designer_app.store.files import sha256_file
+from designer_app import faults
+from designer_app.store import CampaignStore, StoreError, rollback
+from designer_app.atomic import sha256_file
 from designer_app.store.scores import effective_scores
 
 ROOT = Path(__file__).resolve().parents[2]

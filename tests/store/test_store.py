@@ -6,7 +6,7 @@ from designer_app.core.protocols import OracleResult
 from designer_app.core.records import NewCandidate
 from designer_app.store import CampaignStore, StoreError
 from designer_app.store import schema
-from designer_app.store.files import sha256_file
+from designer_app.atomic import sha256_file
 
 
 def new_store(tmp_path, n=3):
