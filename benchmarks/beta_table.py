@@ -38,16 +38,20 @@ def row(task: str, size: str, beta: str, rivals: Path, variant: Path) -> str:
     def versus_greedy(attr: str) -> str:
         values, mine = figures(attr)
         diffs = [a - b for a, b in _pairs(values, seeds, "greedy")]
-        return (f"{statistics.fmean(mine):.3f} | {statistics.fmean(diffs):+.3f} (t {paired_t(diffs):+.1f}, "
-                f"{sum(d > 0 for d in diffs)}/{len(diffs)})")
+        return (
+            f"{statistics.fmean(mine):.3f} | {statistics.fmean(diffs):+.3f} (t {paired_t(diffs):+.1f}, "
+            f"{sum(d > 0 for d in diffs)}/{len(diffs)})"
+        )
 
     auc_values, _ = figures("top_k_auc")
     weakest = min(paired_t([a - b for a, b in _pairs(auc_values, seeds, m)]) for m in RIVALS)
     clear = " (clear)" if weakest >= CLEAR_T else ""
     _, unique = figures("unique_fraction")
     auc, last = versus_greedy("top_k_auc"), versus_greedy("last_round_mean")
-    return (f"| {task} | {size}, {seeds[0]}–{seeds[-1]} | {beta} | {auc} | {weakest:+.1f}{clear} | {last} | "
-            f"{statistics.fmean(unique):.2f} |")
+    return (
+        f"| {task} | {size}, {seeds[0]}–{seeds[-1]} | {beta} | {auc} | {weakest:+.1f}{clear} | {last} | "
+        f"{statistics.fmean(unique):.2f} |"
+    )
 
 
 def main() -> None:

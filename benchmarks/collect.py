@@ -62,8 +62,13 @@ def _model_table(runs, spec) -> str:
         mine = [r for r in runs if r.method == method]
         if not mine:
             continue
-        gap = Stat.of([statistics.fmean(g) for r in mine if (g := [x.prediction_gap for x in r.rounds
-                                                                  if x.prediction_gap is not None])])
+        gap = Stat.of(
+            [
+                statistics.fmean(g)
+                for r in mine
+                if (g := [x.prediction_gap for x in r.rounds if x.prediction_gap is not None])
+            ]
+        )
         kl = Stat.of([max(k) for r in mine if (k := [x.kl_to_prior for x in r.rounds if x.kl_to_prior is not None])])
         lines.append(f"| {method} | {gap.text(3) if gap else '–'} | {kl.text(1) if kl else '–'} |")
     return "\n".join(lines)
@@ -86,15 +91,20 @@ def _pairs(values: dict, seeds, other: str) -> list[tuple[float, float]]:
 
 def _wins(runs, spec) -> str:
     """Per seed, does seiko-ucb beat each baseline, by top-10 AUC and by last-round mean?"""
-    text = [_wins_by(_values(runs, spec, attr), spec.seeds, name)
-            for name, attr in ((f"top-{spec.k} AUC", "top_k_auc"), ("last-round mean", "last_round_mean"))]
+    text = [
+        _wins_by(_values(runs, spec, attr), spec.seeds, name)
+        for name, attr in ((f"top-{spec.k} AUC", "top_k_auc"), ("last-round mean", "last_round_mean"))
+    ]
     return " ".join(t for t in text if t)
 
 
 def _wins_by(values: dict, seeds, name: str) -> str:
-    """"seiko-ucb's NAME beats, seed by seed: pretrained 3/3, ..." for one RunMetrics field."""
-    parts = [f"{other} {sum(a > b for a, b in pairs)}/{len(pairs)}"
-             for other in (*RIVALS, "ga") if (pairs := _pairs(values, seeds, other))]
+    """ "seiko-ucb's NAME beats, seed by seed: pretrained 3/3, ..." for one RunMetrics field."""
+    parts = [
+        f"{other} {sum(a > b for a, b in pairs)}/{len(pairs)}"
+        for other in (*RIVALS, "ga")
+        if (pairs := _pairs(values, seeds, other))
+    ]
     return f"seiko-ucb's {name} beats, seed by seed: " + ", ".join(parts) + "." if parts else ""
 
 
@@ -112,18 +122,35 @@ def tally_table(folders: list[Path], attr: str, digits: int = 3) -> str:
     (the largest in bold), whether seiko-ucb is above all three rivals (the tuning target), by how much, and
     whether clearly: the paired t of seiko-ucb minus each rival over seeds, the weakest of the three shown;
     a lead counts as clear when that t is at least CLEAR_T."""
-    head = ["task", "size", "seiko-ucb", *RIVALS, "ga", "above all three", "margin over the best of them",
-            "weakest paired t", "clearly above", "per-seed wins vs " + " / ".join(RIVALS)]
+    head = [
+        "task",
+        "size",
+        "seiko-ucb",
+        *RIVALS,
+        "ga",
+        "above all three",
+        "margin over the best of them",
+        "weakest paired t",
+        "clearly above",
+        "per-seed wins vs " + " / ".join(RIVALS),
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     above_count = clear_count = 0
     for folder in folders:
         _, spec, runs = _load(folder)
         values = _values(runs, spec, attr)
-        means = {m: statistics.fmean(v) for m in ("seiko-ucb", *RIVALS, "ga")
-                 if (v := [values[(m, s)] for s in spec.seeds if values.get((m, s)) is not None])}
+        means = {
+            m: statistics.fmean(v)
+            for m in ("seiko-ucb", *RIVALS, "ga")
+            if (v := [values[(m, s)] for s in spec.seeds if values.get((m, s)) is not None])
+        }
         top = max(means.values())
-        cells = [f"**{means[m]:.{digits}f}**" if m in means and means[m] == top else
-                 (f"{means[m]:.{digits}f}" if m in means else "–") for m in ("seiko-ucb", *RIVALS, "ga")]
+        cells = [
+            f"**{means[m]:.{digits}f}**"
+            if m in means and means[m] == top
+            else (f"{means[m]:.{digits}f}" if m in means else "–")
+            for m in ("seiko-ucb", *RIVALS, "ga")
+        ]
         margin = means["seiko-ucb"] - max(means[m] for m in RIVALS)
         pairs = {m: _pairs(values, spec.seeds, m) for m in RIVALS}
         weakest = min(paired_t([a - b for a, b in pairs[m]]) for m in RIVALS)
@@ -131,10 +158,14 @@ def tally_table(folders: list[Path], attr: str, digits: int = 3) -> str:
         above_count, clear_count = above_count + above, clear_count + clear
         wins = " / ".join(f"{sum(a > b for a, b in pairs[m])}/{len(pairs[m])}" for m in RIVALS)
         size = f"{spec.rounds} × {spec.batch_size}, {len(spec.seeds)} seeds"
-        lines.append(f"| {folder.name} | {size} | " + " | ".join(cells) + f" | {'yes' if above else 'no'} | "
-                     f"{margin:+.{digits}f} | {weakest:+.1f} | {'yes' if clear else 'no'} | {wins} |")
-    lines.append(f"\nseiko-ucb above pretrained, greedy and non-adaptive on {above_count} of {len(folders)} tasks; "
-                 f"clearly (paired t >= {CLEAR_T:g} against each) on {clear_count}.")
+        lines.append(
+            f"| {folder.name} | {size} | " + " | ".join(cells) + f" | {'yes' if above else 'no'} | "
+            f"{margin:+.{digits}f} | {weakest:+.1f} | {'yes' if clear else 'no'} | {wins} |"
+        )
+    lines.append(
+        f"\nseiko-ucb above pretrained, greedy and non-adaptive on {above_count} of {len(folders)} tasks; "
+        f"clearly (paired t >= {CLEAR_T:g} against each) on {clear_count}."
+    )
     return "\n".join(lines)
 
 
@@ -145,8 +176,11 @@ def compute_section(path: Path) -> str:
     # The 1-minute load average at the end includes our own single thread (about 1.0); clearly more means
     # other jobs shared the cores. The value before still carries the previous benchmark's decaying load.
     busy = c["load_average_after"][0] > 1.5
-    state = ("other jobs were running: the seconds are inflated, the ratios are not" if busy
-             else "no other jobs: the seconds are this machine's")
+    state = (
+        "other jobs were running: the seconds are inflated, the ratios are not"
+        if busy
+        else "no other jobs: the seconds are this machine's"
+    )
     lines = [
         f"### {c['domain']} (`{path.as_posix()}`)",
         "",
@@ -181,8 +215,11 @@ def main() -> None:
     p.add_argument("--results", default="docs/results/bench")
     p.add_argument("--docs", default="docs")
     p.add_argument("--compute", action="store_true", help="print the compute tables instead")
-    p.add_argument("--tally", default="", help="print the tuning-target tallies of these task folders "
-                   "(comma-separated names under --results) instead")
+    p.add_argument(
+        "--tally",
+        default="",
+        help="print the tuning-target tallies of these task folders (comma-separated names under --results) instead",
+    )
     args = p.parse_args()
     if args.tally:
         folders = [Path(args.results) / name for name in args.tally.split(",")]

@@ -69,15 +69,18 @@ def main() -> None:
     p.add_argument("--prior", default="")
     p.add_argument("--batch-sizes", default="32,64,128,256,512")
     p.add_argument("--stored", default="64,128,256,512,1024")
-    p.add_argument("--finetune-steps", type=int, default=5, help="steps timed (the per-round figure scales to the default)")
+    p.add_argument(
+        "--finetune-steps", type=int, default=5, help="steps timed (the per-round figure scales to the default)"
+    )
     p.add_argument("--out", default=None)
     args = p.parse_args()
 
     from designer_app.campaigns import make_engine, with_recommendations
 
     # the settings `designer-app new` gives a campaign on this prior (its recommendations under the defaults)
-    cfg = CampaignConfig.from_json(with_recommendations({"name": "compute", "domain": args.domain,
-                                                         "prior": args.prior}, {}))
+    cfg = CampaignConfig.from_json(
+        with_recommendations({"name": "compute", "domain": args.domain, "prior": args.prior}, {})
+    )
     load_before = os.getloadavg()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -88,15 +91,17 @@ def main() -> None:
 
         propose = {}
         for b in [int(s) for s in args.batch_sizes.split(",")]:
-            seconds = timed(lambda: engine.propose(b, None, 0, never), repeats=2)
+            seconds = timed(lambda: engine.propose(b, None, 0, never), repeats=2)  # noqa: B023 - called here
             propose[b] = {"seconds": round(seconds, 3), "items_per_s": round(b / seconds, 1)}
 
         # the denoiser alone while sampling: steps x one forward pass of the largest batch
         b = max(propose)
         from designer_app.models.latent_diffusion import sample
 
-        sample_seconds = timed(lambda: sample(engine.prior.denoiser, b, engine.shape, engine.schedule,
-                                              torch.Generator().manual_seed(0)), repeats=2)
+        sample_seconds = timed(
+            lambda: sample(engine.prior.denoiser, b, engine.shape, engine.schedule, torch.Generator().manual_seed(0)),
+            repeats=2,
+        )
         flops = denoiser_flops(engine, b) * engine.schedule.sample_steps
         achieved = flops / sample_seconds
 
@@ -107,12 +112,24 @@ def main() -> None:
         labels = [float(sum(v[:4])) for v in pool]
         for n in [int(s) for s in args.stored.split(",")]:
             out = str(Path(tmp) / f"reward_{n}.safetensors")
-            fit[n] = round(timed(lambda: engine.fit_reward(pool[:n], labels[:n], out, 0)), 3)
+            fit[n] = round(timed(lambda: engine.fit_reward(pool[:n], labels[:n], out, 0)), 3)  # noqa: B023
 
         reward_path = str(Path(tmp) / f"reward_{n_max}.safetensors")
         steps = args.finetune_steps
-        t_ft = timed(lambda: list(engine.finetune(None, None, reward_path, str(Path(tmp) / "d.safetensors"),
-                                                  Acquisition("ucb-gram", beta=cfg.beta), steps, 0, never)))
+        t_ft = timed(
+            lambda: list(
+                engine.finetune(
+                    None,
+                    None,
+                    reward_path,
+                    str(Path(tmp) / "d.safetensors"),
+                    Acquisition("ucb-gram", beta=cfg.beta),
+                    steps,
+                    0,
+                    never,
+                )
+            )
+        )
         per_step = t_ft / steps
     result = {
         "domain": args.domain,
@@ -127,8 +144,12 @@ def main() -> None:
         "fit_vs_stored": fit,
         "finetune_seconds_per_step": round(per_step, 3),
         "finetune_seconds_per_round": round(per_step * cfg.finetune.steps, 2),
-        "finetune_settings": {"steps": cfg.finetune.steps, "batch_size": cfg.finetune.batch_size,
-                              "grad_steps": cfg.finetune.grad_steps, "sample_steps": cfg.sample_steps},
+        "finetune_settings": {
+            "steps": cfg.finetune.steps,
+            "batch_size": cfg.finetune.batch_size,
+            "grad_steps": cfg.finetune.grad_steps,
+            "sample_steps": cfg.sample_steps,
+        },
         "denoiser_gflops_per_s": round(achieved / 1e9, 3),
         "matmul_gflops_per_s": round(peak_matmul / 1e9, 3),
         "denoiser_fraction_of_matmul": round(achieved / peak_matmul, 4),

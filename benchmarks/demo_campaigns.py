@@ -43,8 +43,10 @@ def _num(value, fmt: str) -> str:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| method | round | mean | best | unique | KL to prior | gap (pred − true) | seconds |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| method | round | mean | best | unique | KL to prior | gap (pred − true) | seconds |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         for rd in r["rounds"]:
             secs = sum(rd["seconds"].values())

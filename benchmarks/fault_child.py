@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 TRACE_WIDTH = 64
-ORACLE_SOURCE = '''
+ORACLE_SOURCE = """
 import time
 def score(items):
     time.sleep(0.01 * len(items))  # long enough that random kills land inside the oracle call too
     return [round((sum(map(ord, s)) % 97) / 97 + len(s) / 100, 6) for s in items]
-'''
+"""
 # The lab's own molecule, added with --add-new in round 2.
 LAB_OWN_ITEM = "COc1ccc(CCN)cc1"
 
@@ -72,8 +72,15 @@ class Traced:
         return call
 
 
-ENGINE_PHASES = {"propose": "propose", "predict": "propose", "evolve": "propose", "fit_reward": "fit",
-                 "encode_items": "fit", "finetune": "finetune", "kl_to_prior": "finetune"}
+ENGINE_PHASES = {
+    "propose": "propose",
+    "predict": "propose",
+    "evolve": "propose",
+    "fit_reward": "fit",
+    "encode_items": "fit",
+    "finetune": "finetune",
+    "kl_to_prior": "finetune",
+}
 
 
 def warm_up() -> None:

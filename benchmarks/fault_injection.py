@@ -48,11 +48,27 @@ import fault_child  # noqa: E402  (module-level so the forkserver can unpickle i
 
 SCENARIOS = ("oracle", "lab")
 NAMED_POINTS: dict[str, tuple[str, ...]] = {
-    "oracle": ("commit:add_round@1", "commit:measurements@1", "write:begin@1", "write:before_rename@1",
-               "write:done@1", "commit:checkpoint@1", "commit:metrics@1", "commit:status@2",
-               "committed:measurements@1"),
-    "lab": ("write:before_rename@1", "commit:import@1", "committed:import@1", "commit:rollback@1",
-            "committed:rollback@1", "commit:candidates@1", "commit:import@1", "commit:status@3"),
+    "oracle": (
+        "commit:add_round@1",
+        "commit:measurements@1",
+        "write:begin@1",
+        "write:before_rename@1",
+        "write:done@1",
+        "commit:checkpoint@1",
+        "commit:metrics@1",
+        "commit:status@2",
+        "committed:measurements@1",
+    ),
+    "lab": (
+        "write:before_rename@1",
+        "commit:import@1",
+        "committed:import@1",
+        "commit:rollback@1",
+        "committed:rollback@1",
+        "commit:candidates@1",
+        "commit:import@1",
+        "commit:status@3",
+    ),
 }
 # The CI subset (tests/reliability): one kill inside each kind of step, on 2-round campaigns.
 QUICK_POINTS: dict[str, tuple[str, ...]] = {
@@ -60,14 +76,33 @@ QUICK_POINTS: dict[str, tuple[str, ...]] = {
     "lab": ("commit:import@1", "committed:rollback@1", "commit:candidates@1"),
 }
 # What a child was doing when killed, from the last event it yielded: the step that comes next.
-EVENT_PHASES = {"RoundStarted": "propose", "CandidatesProposed": "score", "ScoresRecorded": "fit",
-                "ScoresAwaited": "lab file", "LogMessage": "fit", "RewardFitted": "finetune",
-                "FinetuneProgress": "finetune", "FinetuneFinished": "finetune", "RoundFinished": "propose",
-                "open": "propose", "start": "propose"}
-PRELOAD = ["fault_child", "designer_app.campaigns", "designer_app.models.diffusion_engine",
-           "designer_app.domains.molecules", "designer_app.oracles", "designer_app.io.score_apply", "rdkit.Chem"]
-TINY = {"sample_steps": 6, "finetune": {"steps": 3, "batch_size": 8, "grad_steps": 2},
-        "reward": {"epochs": 20, "n_heads": 3, "hidden": 8}}
+EVENT_PHASES = {
+    "RoundStarted": "propose",
+    "CandidatesProposed": "score",
+    "ScoresRecorded": "fit",
+    "ScoresAwaited": "lab file",
+    "LogMessage": "fit",
+    "RewardFitted": "finetune",
+    "FinetuneProgress": "finetune",
+    "FinetuneFinished": "finetune",
+    "RoundFinished": "propose",
+    "open": "propose",
+    "start": "propose",
+}
+PRELOAD = [
+    "fault_child",
+    "designer_app.campaigns",
+    "designer_app.models.diffusion_engine",
+    "designer_app.domains.molecules",
+    "designer_app.oracles",
+    "designer_app.io.score_apply",
+    "rdkit.Chem",
+]
+TINY = {
+    "sample_steps": 6,
+    "finetune": {"steps": 3, "batch_size": 8, "grad_steps": 2},
+    "reward": {"epochs": 20, "n_heads": 3, "hidden": 8},
+}
 
 
 @dataclass(frozen=True)
@@ -132,9 +167,17 @@ class Figures:
 
     @property
     def ok(self) -> bool:
-        return not (self.measurements_lost or self.measurements_duplicated or self.integrity_failures
-                    or self.foreign_key_failures or self.orphan_candidates or self.checkpoint_mismatches
-                    or self.reference_mismatches or self.oracle_call_mismatches or self.child_errors)
+        return not (
+            self.measurements_lost
+            or self.measurements_duplicated
+            or self.integrity_failures
+            or self.foreign_key_failures
+            or self.orphan_candidates
+            or self.checkpoint_mismatches
+            or self.reference_mismatches
+            or self.oracle_call_mismatches
+            or self.child_errors
+        )
 
 
 class Harness:
@@ -171,18 +214,28 @@ class Harness:
         self.counter += 1
         name = f"{scenario}{self.counter:03d}"
         oracle = "manual" if scenario == "lab" else f"python:{self.oracle_file}:score"
-        cfg = CampaignConfig.from_json({"name": name, "oracle": oracle, "prior": str(self.prior), "seed": 0,
-                                        "rounds": self.cfg.rounds, "batch_size": self.cfg.batch_size, **TINY})
+        cfg = CampaignConfig.from_json(
+            {
+                "name": name,
+                "oracle": oracle,
+                "prior": str(self.prior),
+                "seed": 0,
+                "rounds": self.cfg.rounds,
+                "batch_size": self.cfg.batch_size,
+                **TINY,
+            }
+        )
         campaigns.create(cfg, self.home)
         return name
 
-    def segment(self, name: str, scenario: str, delay: float | None = None, fault: str | None = None) -> tuple[bool, str]:
+    def segment(
+        self, name: str, scenario: str, delay: float | None = None, fault: str | None = None
+    ) -> tuple[bool, str]:
         """Run a child until it finishes, dies at `fault`, or is killed after `delay` s. Returns
         (killed, what it was doing)."""
         trace = self.workdir / f"trace-{name}"
         trace.write_bytes(b"")
-        child = self.ctx.Process(target=fault_child.run_child,
-                                 args=(str(self.home), name, scenario, fault, str(trace)))
+        child = self.ctx.Process(target=fault_child.run_child, args=(str(self.home), name, scenario, fault, str(trace)))
         child.start()
         child.join(self.cfg.child_timeout if delay is None else delay)
         if child.is_alive():
@@ -218,8 +271,9 @@ class Harness:
         seen: dict[int, tuple] = {}
         horizon = self.figures.reference_seconds[scenario]
         # Later kills of a campaign come sooner: a resumed run has less left to do.
-        plan = [(None, f) for f in faults] + [(self.rng.uniform(0.05, horizon / (1 + k)), None)
-                                              for k in range(random_kills)]
+        plan = [(None, f) for f in faults] + [
+            (self.rng.uniform(0.05, horizon / (1 + k)), None) for k in range(random_kills)
+        ]
         for delay, fault in plan:
             killed, doing = self.segment(name, scenario, delay=delay, fault=fault)
             if not killed:
@@ -241,8 +295,13 @@ class Harness:
         phase, _, point = doing.partition("|")
         phase = EVENT_PHASES.get(phase.removeprefix("after "), phase)
         f.kills_by_phase[phase] = f.kills_by_phase.get(phase, 0) + 1
-        context = ("file write" if point in ("write:begin", "write:before_rename") else
-                   "transaction" if point.startswith("commit:") else "between steps")
+        context = (
+            "file write"
+            if point in ("write:begin", "write:before_rename")
+            else "transaction"
+            if point.startswith("commit:")
+            else "between steps"
+        )
         f.kills_by_context[context] = f.kills_by_context.get(context, 0) + 1
 
     def after_kill(self, name: str, seen: dict[int, tuple]) -> None:
@@ -269,8 +328,10 @@ class Harness:
             f.problems.append(f"{name}: measurements differ from the uninterrupted run")
         if state["oracle_calls"] != ref["oracle_calls"] or not state["finished"]:
             f.oracle_call_mismatches += 1
-            f.problems.append(f"{name}: {state['oracle_calls']} oracle calls (uninterrupted: {ref['oracle_calls']}), "
-                              f"finished={state['finished']}")
+            f.problems.append(
+                f"{name}: {state['oracle_calls']} oracle calls (uninterrupted: {ref['oracle_calls']}), "
+                f"finished={state['finished']}"
+            )
         if lost:
             f.problems.append(f"{name}: {len(lost)} measurements lost, e.g. {lost[0]}")
 
@@ -296,9 +357,13 @@ def read_state(db: Path) -> dict:
     conn = sqlite3.connect(db)
     try:
         rows = {r[0]: r for r in conn.execute(f"SELECT {MEASUREMENT_COLUMNS} FROM measurements")}
-        content = sorted(conn.execute(
-            "SELECT c.key, m.value, m.status, m.source FROM measurements m JOIN candidates c ON c.id = m.candidate_id"
-        ), key=repr)
+        content = sorted(
+            conn.execute(
+                "SELECT c.key, m.value, m.status, m.source FROM measurements m "
+                "JOIN candidates c ON c.id = m.candidate_id"
+            ),
+            key=repr,
+        )
         per_candidate = Counter((r[1], r[4]) for r in rows.values() if r[4].startswith("oracle:"))
         rounds = conn.execute("SELECT status FROM rounds").fetchall()
         n_rounds = json.loads(conn.execute("SELECT config_json FROM campaign").fetchone()[0])["rounds"]
@@ -308,9 +373,12 @@ def read_state(db: Path) -> dict:
             "duplicated": sum(n - 1 for n in per_candidate.values() if n > 1),
             "integrity": conn.execute("PRAGMA integrity_check").fetchone()[0],
             "foreign_keys": conn.execute("PRAGMA foreign_key_check").fetchall(),
-            "orphans": conn.execute("SELECT COUNT(*) FROM candidates WHERE round NOT IN (SELECT idx FROM rounds)").fetchone()[0],
+            "orphans": conn.execute(
+                "SELECT COUNT(*) FROM candidates WHERE round NOT IN (SELECT idx FROM rounds)"
+            ).fetchone()[0],
             "oracle_calls": conn.execute(
-                "SELECT COUNT(DISTINCT candidate_id) FROM measurements WHERE status IN ('ok', 'failed')").fetchone()[0],
+                "SELECT COUNT(DISTINCT candidate_id) FROM measurements WHERE status IN ('ok', 'failed')"
+            ).fetchone()[0],
             "finished": len(rounds) == n_rounds and all(r[0] == "done" for r in rounds),
         }
     finally:
@@ -359,9 +427,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", default=None, help="keep the campaigns here (default: a temp folder)")
     p.add_argument("--out", default=None, help="write the figures as JSON")
     args = p.parse_args(argv)
-    cfg = HarnessConfig(kills=args.kills, seed=args.seed, scenarios=tuple(args.scenarios.split(",")),
-                        named_points=not args.no_named, quick=args.quick, rounds=2 if args.quick else 3,
-                        max_kills_per_campaign=2 if args.quick else 4)
+    cfg = HarnessConfig(
+        kills=args.kills,
+        seed=args.seed,
+        scenarios=tuple(args.scenarios.split(",")),
+        named_points=not args.no_named,
+        quick=args.quick,
+        rounds=2 if args.quick else 3,
+        max_kills_per_campaign=2 if args.quick else 4,
+    )
     figures = run_harness(cfg, Path(args.workdir) if args.workdir else None)
     data = {**asdict(figures), "ok": figures.ok, "config": asdict(cfg)}
     print(json.dumps(data, indent=2))

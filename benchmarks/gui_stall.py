@@ -54,13 +54,20 @@ def main() -> None:
     p.add_argument("prior", nargs="?", help="prior folder or shipped name (default: the shipped default prior)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--oracle", default="qed")
-    p.add_argument("--rounds", type=int, default=2, help="rounds to run one after the other (the first one also "
-                   "pays for torch's one-time initialisation)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="rounds to run one after the other (the first one also pays for torch's one-time initialisation)",
+    )
     p.add_argument("--interval-ms", type=int, default=10)
     p.add_argument("--idle-seconds", type=float, default=15.0, help="measure the idle window first (0: skip)")
     p.add_argument("--keep", action="store_true", help="keep the temporary data home")
-    p.add_argument("--no-warmup", action="store_true", help="do not load the engine's libraries before the first "
-                   "round (the app always does)")
+    p.add_argument(
+        "--no-warmup",
+        action="store_true",
+        help="do not load the engine's libraries before the first round (the app always does)",
+    )
     args = p.parse_args()
     load_before = os.getloadavg()
 
@@ -82,10 +89,14 @@ def main() -> None:
     prior, tiny = resolve_prior(args.prior, work)
     extra = {}
     if tiny:
-        extra = dict(sample_steps=6, finetune=FinetuneConfig(steps=3, batch_size=8, grad_steps=2),
-                     reward=RewardConfig(epochs=20, n_heads=3, hidden=8))
-    cfg = CampaignConfig(name="stall", prior=prior, oracle=args.oracle, rounds=args.rounds + 1,
-                         batch_size=args.batch_size, **extra)
+        extra = dict(
+            sample_steps=6,
+            finetune=FinetuneConfig(steps=3, batch_size=8, grad_steps=2),
+            reward=RewardConfig(epochs=20, n_heads=3, hidden=8),
+        )
+    cfg = CampaignConfig(
+        name="stall", prior=prior, oracle=args.oracle, rounds=args.rounds + 1, batch_size=args.batch_size, **extra
+    )
     folder = campaigns.create(cfg, work / "home")
 
     per_round: list[list[float]] = []
@@ -103,16 +114,23 @@ def main() -> None:
     def tick() -> None:
         now = time.monotonic()
         last, state["last"] = state["last"], now
-        target = (per_round[-1] if per_round else idle if state.get("idle")
-                  else warming if state.get("warming") else None)
+        target = (
+            per_round[-1] if per_round else idle if state.get("idle") else warming if state.get("warming") else None
+        )
         if last is None or target is None:
             return
         target.append(max(0.0, (now - last) * 1000 - args.interval_ms))
         if target[-1] > 50 and per_round:  # what was going on, to find the cause
             updates = getattr(window, "updates", None)  # (older windows updated panels directly)
-            stalls.append({"ms": round(target[-1], 1), "round": len(per_round), "after_event": state.get("event"),
-                           "event_ago_s": round(now - state.get("t_event", now), 2),
-                           "last_updates": updates.applied[-3:] if updates is not None else []})
+            stalls.append(
+                {
+                    "ms": round(target[-1], 1),
+                    "round": len(per_round),
+                    "after_event": state.get("event"),
+                    "event_ago_s": round(now - state.get("t_event", now), 2),
+                    "last_updates": updates.applied[-3:] if updates is not None else [],
+                }
+            )
 
     timer.timeout.connect(tick)
     timer.start()
@@ -173,30 +191,46 @@ def main() -> None:
     window.close()
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
-    rounds = [{"round": i, "round_seconds": round(secs, 2), **summary(lateness),
-               # loading = before the engine's first event: importing torch and loading the model (the
-               # first round pays the one-time import); running = sampling, scoring, fitting, fine-tuning
-               "loading": summary(lateness[:max(0, n)]), "running": summary(lateness[max(0, n):])}
-              for i, (lateness, secs, n) in enumerate(zip(per_round, seconds, before_first_event), start=1)]
+    rounds = [
+        {
+            "round": i,
+            "round_seconds": round(secs, 2),
+            **summary(lateness),
+            # loading = before the engine's first event: importing torch and loading the model (the
+            # first round pays the one-time import); running = sampling, scoring, fitting, fine-tuning
+            "loading": summary(lateness[: max(0, n)]),
+            "running": summary(lateness[max(0, n) :]),
+        }
+        for i, (lateness, secs, n) in enumerate(zip(per_round, seconds, before_first_event), start=1)
+    ]
     torch = sys.modules.get("torch")
-    print(json.dumps({
-        "prior": prior if not tiny else "tiny test prior",
-        "batch_size": args.batch_size,
-        "window_open_seconds": round(t_window, 2),
-        "rows": state["rows"],
-        "torch_threads": torch.get_num_threads() if torch is not None else None,
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "idle_floor": summary(idle) if idle else None,
-        "warmup": ({**summary(warming), "seconds": round(warm_report[0].seconds, 2),
-                    "skipped": warm_report[0].skipped} if warm_report else None),
-        "longest_stall_ms": max((r["longest_stall_ms"] for r in rounds), default=None),
-        "all_rounds": summary([x for lateness in per_round for x in lateness]),
-        "all_rounds_running": summary([x for lateness, n in zip(per_round, before_first_event)
-                                       for x in lateness[max(0, n):]]),
-        "rounds": rounds,
-        "worst_stalls": sorted(stalls, key=lambda x: -x["ms"])[:10],
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "prior": prior if not tiny else "tiny test prior",
+                "batch_size": args.batch_size,
+                "window_open_seconds": round(t_window, 2),
+                "rows": state["rows"],
+                "torch_threads": torch.get_num_threads() if torch is not None else None,
+                "load_average_before": [round(x, 2) for x in load_before],
+                "load_average_after": [round(x, 2) for x in os.getloadavg()],
+                "idle_floor": summary(idle) if idle else None,
+                "warmup": (
+                    {**summary(warming), "seconds": round(warm_report[0].seconds, 2), "skipped": warm_report[0].skipped}
+                    if warm_report
+                    else None
+                ),
+                "longest_stall_ms": max((r["longest_stall_ms"] for r in rounds), default=None),
+                "all_rounds": summary([x for lateness in per_round for x in lateness]),
+                "all_rounds_running": summary(
+                    [x for lateness, n in zip(per_round, before_first_event) for x in lateness[max(0, n) :]]
+                ),
+                "rounds": rounds,
+                "worst_stalls": sorted(stalls, key=lambda x: -x["ms"])[:10],
+            },
+            indent=2,
+        )
+    )
 
 
 def summary(lateness: list[float]) -> dict:

@@ -21,9 +21,9 @@ import torch
 
 from designer_app.domains import chemistry
 from designer_app.models.latent_diffusion import round_trip, sample
-from designer_app.pretraining.molecule_data import read_smiles
 from designer_app.models.molecules.prior import MoleculePrior
 from designer_app.models.priors import resolve_prior
+from designer_app.pretraining.molecule_data import read_smiles
 
 
 def mean_qed(smiles: list[str | None]) -> float:
@@ -52,8 +52,11 @@ def main() -> None:
     gen = torch.Generator().manual_seed(0)
     x_test, x_train = latents(prior, test), latents(prior, train)
     x_samples = sample(prior.denoiser, args.n, prior.latent_dim, prior.schedule, gen)
-    out = {"heldout_molecules": mean_qed(test), "heldout_decoded": mean_qed(prior.decode(x_test)),
-           "samples_decoded": mean_qed(prior.decode(x_samples))}
+    out = {
+        "heldout_molecules": mean_qed(test),
+        "heldout_decoded": mean_qed(prior.decode(x_test)),
+        "samples_decoded": mean_qed(prior.decode(x_samples)),
+    }
     for noise in (0.2, 0.5, 1.0):
         noisy = x_test + noise * torch.randn(x_test.shape, generator=gen)
         out[f"heldout_plus_noise_{noise}"] = mean_qed(prior.decode(noisy))

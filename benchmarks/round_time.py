@@ -31,8 +31,9 @@ def main() -> None:
     results = []
     for seed in range(args.repeats):
         with tempfile.TemporaryDirectory() as home:
-            cfg = CampaignConfig(name="bench", oracle=args.oracle, method=args.method, rounds=2,
-                                 batch_size=args.batch_size, seed=seed)
+            cfg = CampaignConfig(
+                name="bench", oracle=args.oracle, method=args.method, rounds=2, batch_size=args.batch_size, seed=seed
+            )
             campaigns.create(cfg, home)
             t0 = time.monotonic()
             for _ in campaigns.run("bench", home, max_rounds=1):
@@ -42,8 +43,18 @@ def main() -> None:
                 phases = store.round(1).seconds
             results.append({"seed": seed, "wall_seconds": round(wall, 2), "phases": phases})
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"batch_size": args.batch_size, "method": args.method, "threads": torch.get_num_threads(),
-                      "runs": results, "peak_rss_mb": round(peak_mb)}, indent=2))
+    print(
+        json.dumps(
+            {
+                "batch_size": args.batch_size,
+                "method": args.method,
+                "threads": torch.get_num_threads(),
+                "runs": results,
+                "peak_rss_mb": round(peak_mb),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

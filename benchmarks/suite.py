@@ -49,9 +49,22 @@ class Task:
     def argv(self, out: Path, methods: str = "") -> list[str]:
         methods = methods or self.methods
         return [
-            "bench", "--domain", self.domain, "--oracle", self.oracle, "--methods", methods,
-            "--budget", str(self.rounds * self.batch_size), "--batch-size", str(self.batch_size),
-            "--seeds", str(self.seeds), "--out", str(out / self.name), *self.extra,
+            "bench",
+            "--domain",
+            self.domain,
+            "--oracle",
+            self.oracle,
+            "--methods",
+            methods,
+            "--budget",
+            str(self.rounds * self.batch_size),
+            "--batch-size",
+            str(self.batch_size),
+            "--seeds",
+            str(self.seeds),
+            "--out",
+            str(out / self.name),
+            *self.extra,
         ]
 
 
@@ -80,8 +93,10 @@ TASKS = {
         at_defaults("mpo-qed-sa-128", "molecules", "mpo:qed+sa"),
         # 20 seeds on DNA (since session 11): its leads over greedy are 0.01-0.02 with a seed sd of about as
         # much, and earlier ten-seed leads shrank on ten more seeds; a DNA run takes 20-40 s on a fast core
-        *[at_defaults(f"tfbind8-{tf.lower()}-128", "dna", f"tfbind8:{tf}_REF_R1", seeds=20)
-          for tf in ("SIX6", "CRX", "VAX2")],
+        *[
+            at_defaults(f"tfbind8-{tf.lower()}-128", "dna", f"tfbind8:{tf}_REF_R1", seeds=20)
+            for tf in ("SIX6", "CRX", "VAX2")
+        ],
         # 5 seeds: with 128 sequences the convolutional reward heads' fit makes a run ~3.5 min
         at_defaults("ehrlich-128", "protein", "ehrlich", seeds=5),
     ]

@@ -64,8 +64,9 @@ def main() -> None:
     p.add_argument("--variants", default=",".join(VARIANTS))
     p.add_argument("--suite", default="docs/results/bench")
     p.add_argument("--out", default="docs/results/tuning")
-    p.add_argument("--methods", default="seiko-ucb",
-                   help="greedy,seiko-ucb for a setting greedy uses too (adds the paired table)")
+    p.add_argument(
+        "--methods", default="seiko-ucb", help="greedy,seiko-ucb for a setting greedy uses too (adds the paired table)"
+    )
     args = p.parse_args()
     task = TASKS[args.task]
     labels = [v for v in args.variants.split(",") if v]
@@ -92,26 +93,38 @@ def paired_table(task, out: Path, labels: list[str]) -> str:
     paired change against the `default` variant, by top-10 AUC and by last-round mean (same seed = same
     first batch, so seeds pair)."""
     # each folder read once: variant -> (method, seed) -> RunMetrics
-    metrics = {label: {(r.method, r.seed): run_metrics(r) for r in _runs(out / task.name / label)}
-               for label in {*labels, "default"}}
+    metrics = {
+        label: {(r.method, r.seed): run_metrics(r) for r in _runs(out / task.name / label)}
+        for label in {*labels, "default"}
+    }
 
     def diff(attr: str, a: str, ma: str, b: str, mb: str) -> str:
         """Variant a's method ma minus variant b's method mb, seed by seed."""
-        d = [getattr(metrics[a][(ma, s)], attr) - getattr(metrics[b][(mb, s)], attr)
-             for s in range(task.seeds) if (ma, s) in metrics[a] and (mb, s) in metrics[b]]
+        d = [
+            getattr(metrics[a][(ma, s)], attr) - getattr(metrics[b][(mb, s)], attr)
+            for s in range(task.seeds)
+            if (ma, s) in metrics[a] and (mb, s) in metrics[b]
+        ]
         return f"{statistics.fmean(d):+.3f} (t {paired_t(d):+.1f})" if len(d) > 1 else "–"
 
-    lines = ["| variant | metric | seiko-ucb | greedy | seiko-ucb − greedy | seiko-ucb vs default | "
-             "greedy vs default |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| variant | metric | seiko-ucb | greedy | seiko-ucb − greedy | seiko-ucb vs default | greedy vs default |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for label in labels:
         for name, attr in (("top-10 AUC", "top_k_auc"), ("last round", "last_round_mean")):
-            ucb, greedy = (statistics.fmean(getattr(m, attr) for (method, _), m in metrics[label].items()
-                                            if method == wanted) for wanted in ("seiko-ucb", "greedy"))
-            lines.append(f"| {label} | {name} | {ucb:.3f} | {greedy:.3f} | "
-                         f"{diff(attr, label, 'seiko-ucb', label, 'greedy')} | "
-                         f"{diff(attr, label, 'seiko-ucb', 'default', 'seiko-ucb')} | "
-                         f"{diff(attr, label, 'greedy', 'default', 'greedy')} |")
+            ucb, greedy = (
+                statistics.fmean(getattr(m, attr) for (method, _), m in metrics[label].items() if method == wanted)
+                for wanted in ("seiko-ucb", "greedy")
+            )
+            lines.append(
+                f"| {label} | {name} | {ucb:.3f} | {greedy:.3f} | "
+                f"{diff(attr, label, 'seiko-ucb', label, 'greedy')} | "
+                f"{diff(attr, label, 'seiko-ucb', 'default', 'seiko-ucb')} | "
+                f"{diff(attr, label, 'greedy', 'default', 'greedy')} |"
+            )
     return "\n".join(lines)
+
 
 if __name__ == "__main__":
     main()

@@ -15,14 +15,15 @@ import json
 import shlex
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from designer_app.config import CampaignConfig, ConfigError
-from designer_app.core.methods import method_names
 from designer_app.bench_report import write_json
 from designer_app.campaigns import prior_campaign_defaults, with_recommendations
+from designer_app.config import CampaignConfig, ConfigError
+from designer_app.core.methods import method_names
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class BenchSpec:
             raise ConfigError("give at least one seed, e.g. --seeds 3")
 
     @classmethod
-    def from_json(cls, data: dict) -> "BenchSpec":
+    def from_json(cls, data: dict) -> BenchSpec:
         """The specification as results.json/spec.json store it (see spec_json)."""
         fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**{**fields, "methods": tuple(fields["methods"]), "seeds": tuple(fields["seeds"])})
@@ -148,7 +149,7 @@ class RunResult:
     environment: dict | None = None
 
     @classmethod
-    def from_json(cls, data: dict) -> "RunResult":
+    def from_json(cls, data: dict) -> RunResult:
         data = dict(data)
         data["rounds"] = [RoundResult(**r) for r in data["rounds"]]
         return cls(**data)
@@ -219,13 +220,20 @@ def _resumable(cfg: CampaignConfig, home: Path) -> bool:
     with CampaignStore.open_for_reading(folder) as store:
         theirs = CampaignConfig.from_json(store.config())
     if replace(theirs, workdir="") != replace(cfg, workdir=""):  # the folder it was started from may differ
-        raise ConfigError(f"{folder} holds a campaign of run {cfg.name} made with other settings; move it away "
-                          "or choose another --out")
+        raise ConfigError(
+            f"{folder} holds a campaign of run {cfg.name} made with other settings; move it away "
+            "or choose another --out"
+        )
     return True
 
 
-def run_bench(spec: BenchSpec, out: str | Path, command: str = "", keep_campaigns: bool = False,
-              log: Callable[[str], None] = print) -> Iterator[RunResult]:
+def run_bench(
+    spec: BenchSpec,
+    out: str | Path,
+    command: str = "",
+    keep_campaigns: bool = False,
+    log: Callable[[str], None] = print,
+) -> Iterator[RunResult]:
     """Run every method x seed not yet finished in `out`, one at a time, then write the report.
     Yields each finished run. `command` is written into summary.md as the way to reproduce it."""
     from designer_app import bench_report
@@ -248,7 +256,8 @@ def run_bench(spec: BenchSpec, out: str | Path, command: str = "", keep_campaign
                 home = out if keep_campaigns else None
                 result = run_one(spec, method, seed, home)
                 write_json(path, asdict(result))
-                log(f"{run_name(method, seed)}: done in {result.wall_seconds:.0f} s, best {max((v for v in result.values if v is not None), default=float('nan')):.4f}")
+                best = max((v for v in result.values if v is not None), default=float("nan"))
+                log(f"{run_name(method, seed)}: done in {result.wall_seconds:.0f} s, best {best:.4f}")
             results.append(result)
             yield result
     bench_report.write_report(spec, results, out, spec_data, command)
@@ -269,7 +278,9 @@ def _check_same_spec(spec: BenchSpec, out: Path) -> dict:
             )
         comparable = {k: v for k, v in mine.items() if k not in ("methods", "seeds")}
         if {k: theirs.get(k) for k in comparable} != comparable:
-            what = "another prior's weights" if theirs.get("prior_weights") != mine["prior_weights"] else "other settings"
+            what = (
+                "another prior's weights" if theirs.get("prior_weights") != mine["prior_weights"] else "other settings"
+            )
             raise ConfigError(f"{out} holds a benchmark with {what} ({path}); choose another --out")
     write_json(path, mine)
     return mine
@@ -286,7 +297,7 @@ def spec_json(spec: BenchSpec) -> dict:
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
-    """"3" -> (0, 1, 2); "4,7" -> (4, 7); "5," -> (5,)."""
+    """ "3" -> (0, 1, 2); "4,7" -> (4, 7); "5," -> (5,)."""
     text = str(text).strip()
     advice = f"--seeds {text}: give a count (3 = seeds 0, 1, 2) or a list (4,7; one seed: 5,)"
     try:

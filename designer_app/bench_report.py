@@ -17,9 +17,9 @@ import json
 import math
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
 
 from designer_app.atomic import atomic_write_bytes
 from designer_app.core import metrics
@@ -33,7 +33,7 @@ class Stat:
     sd: float
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> "Stat | None":
+    def of(cls, values: Sequence[float]) -> Stat | None:
         values = [v for v in values if v is not None and math.isfinite(v)]
         if not values:
             return None
@@ -134,12 +134,21 @@ def markdown_table(rows: Sequence[MethodSummary], k: int = 10) -> str:
         return f"**{text}**" if name and top.get(name) is not None and abs(stat.mean - top[name]) < 1e-12 else text
 
     for r in rows:
-        cells = [r.method, str(r.n_runs), cell(r.best, "best"), cell(r.top_k, "top_k"), cell(r.top_k_auc, "top_k_auc"),
-                 cell(r.last_round_mean, "last_round_mean")]
+        cells = [
+            r.method,
+            str(r.n_runs),
+            cell(r.best, "best"),
+            cell(r.top_k, "top_k"),
+            cell(r.top_k_auc, "top_k_auc"),
+            cell(r.last_round_mean, "last_round_mean"),
+        ]
         if with_regret:
             cells.append(cell(r.regret))
-        cells += [cell(r.unique_fraction, digits=2), cell(r.infeasible_fraction, digits=2),
-                  cell(r.seconds_per_round, digits=1)]
+        cells += [
+            cell(r.unique_fraction, digits=2),
+            cell(r.infeasible_fraction, digits=2),
+            cell(r.seconds_per_round, digits=1),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -192,8 +201,8 @@ def plot(runs: Sequence, budget: int, out: Path, title: str, k: int = 10, batch_
             if len(y) > 1:
                 ax.fill_between(x, mean - sd, mean + sd, color=line.get_color(), alpha=0.15, lw=0)
             if batch_size and batch_size < budget:
-                lows.append(np.nanmin((mean - sd)[batch_size - 1:]))
-                highs.append(np.nanmax((mean + sd)[batch_size - 1:]))
+                lows.append(np.nanmin((mean - sd)[batch_size - 1 :]))
+                highs.append(np.nanmax((mean + sd)[batch_size - 1 :]))
         if lows and all(np.isfinite(lows + highs)):
             pad = 0.05 * max(1e-9, max(highs) - min(lows))
             ax.set_ylim(min(lows) - pad, max(highs) + pad)
@@ -227,12 +236,15 @@ def write_report(spec, runs: Sequence, out: Path, spec_data: dict, command: str 
     bench.spec_json made it when the folder was checked (it hashes the prior's weights: done once)."""
 
     rows = summarise(runs, spec.methods, spec.k)
-    write_json(out / "results.json", {
-        "spec": spec_data,
-        "command": command,
-        "runs": [asdict(r) for r in runs],
-        "summary": [asdict(r) for r in rows],
-    })
+    write_json(
+        out / "results.json",
+        {
+            "spec": spec_data,
+            "command": command,
+            "runs": [asdict(r) for r in runs],
+            "summary": [asdict(r) for r in rows],
+        },
+    )
     title = f"{spec.domain} / {spec.oracle}: {spec.rounds} rounds × {spec.batch_size}, {len(spec.seeds)} seed(s)"
     plots = plot(runs, spec.budget, out, title, spec.k, spec.batch_size)
     wall = sum(r.wall_seconds for r in runs)
@@ -241,7 +253,8 @@ def write_report(spec, runs: Sequence, out: Path, spec_data: dict, command: str 
         "",
         f"Budget {spec.budget} oracle calls = {spec.rounds} rounds × {spec.batch_size}; seeds "
         f"{', '.join(map(str, spec.seeds))}; prior {spec.prior or 'default'}"
-        + (f"; overrides `{json.dumps(spec.overrides)}`" if spec.overrides else "") + ".",
+        + (f"; overrides `{json.dumps(spec.overrides)}`" if spec.overrides else "")
+        + ".",
         f"Reproduce: `{command}`" if command else "",
         "",
         markdown_table(rows, spec.k),

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator
 
 from designer_app.config import CampaignConfig, ConfigError
 from designer_app.core import loop, metrics
@@ -113,7 +113,9 @@ def existing_folder(name: str, home: str | Path | None = None) -> Path:
     """The folder of campaign `name` in `home`; CampaignError with advice when there is none."""
     folder = campaign_dir(name, home)
     if not (folder / CampaignStore.DB_NAME).exists():
-        raise CampaignError(f"no campaign named '{name}' in {folder.parent}; create it with `designer-app new {name} ...`")
+        raise CampaignError(
+            f"no campaign named '{name}' in {folder.parent}; create it with `designer-app new {name} ...`"
+        )
     return folder
 
 
@@ -137,11 +139,13 @@ def load_folder(folder: str | Path, allow_partial: bool = False) -> loop.Campaig
         raise CampaignError(
             f"the oracle '{cfg.oracle}' runs in {cfg.workdir}, the folder campaign '{cfg.name}' was created from, "
             "which is not on this machine; create that folder again with what the command needs, or a link by that "
-            "name to where those files are now (nothing measured is lost)")
+            "name to where those files are now (nothing measured is lost)"
+        )
     # Failed oracle calls, retries and timeouts go to the event log, where `status` and the GUI show them.
     oracle = LoggedOracle(make_oracle(cfg), lambda kind, payload: store.log_event(_latest_round(store), kind, payload))
-    return loop.Campaign(config=cfg, store=store, engine=make_engine(cfg, store.folder), oracle=oracle,
-                         allow_partial=allow_partial)
+    return loop.Campaign(
+        config=cfg, store=store, engine=make_engine(cfg, store.folder), oracle=oracle, allow_partial=allow_partial
+    )
 
 
 def _latest_round(store: CampaignStore) -> int | None:
@@ -150,7 +154,10 @@ def _latest_round(store: CampaignStore) -> int | None:
 
 
 def run(
-    name: str, home: str | Path | None = None, max_rounds: int | None = None, should_stop: Callable[[], bool] = lambda: False,
+    name: str,
+    home: str | Path | None = None,
+    max_rounds: int | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
     allow_partial: bool = False,
 ) -> Iterator[Event]:
     """Run the campaign (see core.loop.run); `allow_partial` goes on past a round whose lab scores are
@@ -159,7 +166,9 @@ def run(
 
 
 def run_folder(
-    folder: str | Path, max_rounds: int | None = None, should_stop: Callable[[], bool] = lambda: False,
+    folder: str | Path,
+    max_rounds: int | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
     allow_partial: bool = False,
 ) -> Iterator[Event]:
     """Run the campaign stored in `folder` (see run)."""
@@ -245,8 +254,9 @@ def import_scores(
         cfg = CampaignConfig.from_json(store.config())
         return make_engine(cfg, store.folder).encode_items(items)
 
-    return apply_scores(store, path, add_new=add_new, replicate=replicate, valid_only=valid_only,
-                        encode=encode if add_new else None)
+    return apply_scores(
+        store, path, add_new=add_new, replicate=replicate, valid_only=valid_only, encode=encode if add_new else None
+    )
 
 
 # ---- export ------------------------------------------------------------------------------------
@@ -269,7 +279,11 @@ class ExportResult:
 
 
 def export(
-    store: CampaignStore, out: str | Path, fmt: str | None = None, top: int | None = None, round_index: int | None = None
+    store: CampaignStore,
+    out: str | Path,
+    fmt: str | None = None,
+    top: int | None = None,
+    round_index: int | None = None,
 ) -> ExportResult:
     """Write candidates (all, one round's, or the top N by true score) in one of the formats the
     campaign's domain offers (Domain.export_formats: csv and sdf for molecules, csv and fasta for
@@ -290,7 +304,9 @@ def export(
     cands = [c for c in store.candidates() if c.item and (round_index is None or c.round == round_index)]
     sds = {cid: e.sd for cid, e in store.effective_scores().items()}
     if top is not None:
-        cands = sorted((c for c in cands if c.score is not None and c.duplicate_of is None), key=lambda c: -c.score)[:top]
+        cands = sorted((c for c in cands if c.score is not None and c.duplicate_of is None), key=lambda c: -c.score)[
+            :top
+        ]
     rows = [
         ExportRow(
             id=c.id,
@@ -317,8 +333,9 @@ def export(
     return ExportResult(out, len(rows))
 
 
-def _export_target(out: str | Path, fmt: str | None, name: str, top: int | None,
-                   round_index: int | None) -> tuple[Path, str]:
+def _export_target(
+    out: str | Path, fmt: str | None, name: str, top: int | None, round_index: int | None
+) -> tuple[Path, str]:
     """The path `export` writes to and the format, from what the user gave.
 
     A file path is used as it is (format from `fmt`, else its extension, else csv). A folder, that is an
@@ -335,7 +352,9 @@ def _export_target(out: str | Path, fmt: str | None, name: str, top: int | None,
     fmt = (fmt or "csv").lower()  # a folder's name says nothing about the format ("results.v2/")
     if fmt == "png":
         return path, fmt
-    stem = name + (f"_round{round_index}" if round_index is not None else "") + (f"_top{top}" if top is not None else "")
+    stem = (
+        name + (f"_round{round_index}" if round_index is not None else "") + (f"_top{top}" if top is not None else "")
+    )
     target, n = path / f"{stem}.{fmt}", 2
     while target.exists():
         target, n = path / f"{stem}-{n}.{fmt}", n + 1
@@ -359,14 +378,18 @@ def _missing_images_warnings(rows, missing: list[int], campaign_folder: Path) ->
     unreadable = {i: p for i, p in paths.items() if i not in gone}
     warnings = []
     if gone:
-        warnings.append(f"{len(gone)} of {len(rows)} images could not be found (candidates {_id_list(gone)}), so "
-                        f"they are not in the export (only listed in candidates.csv): e.g. "
-                        f"{next(iter(gone.values()))} does not exist, nor a file of that name in "
-                        f"{Path(campaign_folder) / 'items'}; the files were deleted: restore them from a backup")
+        warnings.append(
+            f"{len(gone)} of {len(rows)} images could not be found (candidates {_id_list(gone)}), so "
+            f"they are not in the export (only listed in candidates.csv): e.g. "
+            f"{next(iter(gone.values()))} does not exist, nor a file of that name in "
+            f"{Path(campaign_folder) / 'items'}; the files were deleted: restore them from a backup"
+        )
     if unreadable:
-        warnings.append(f"{len(unreadable)} of {len(rows)} image files could not be read as images (candidates "
-                        f"{_id_list(unreadable)}, e.g. {next(iter(unreadable.values()))}), so they are not in the "
-                        "export; the files are damaged or not PNG: restore them from a backup")
+        warnings.append(
+            f"{len(unreadable)} of {len(rows)} image files could not be read as images (candidates "
+            f"{_id_list(unreadable)}, e.g. {next(iter(unreadable.values()))}), so they are not in the "
+            "export; the files are damaged or not PNG: restore them from a backup"
+        )
     return tuple(warnings)
 
 
@@ -390,6 +413,15 @@ def to_json_text(data) -> str:
 
 
 __all__ = [
-    "CampaignError", "StoreError", "ConfigError", "ImportReport", "create", "load", "run", "status", "import_scores",
-    "export", "rollback",
+    "CampaignError",
+    "StoreError",
+    "ConfigError",
+    "ImportReport",
+    "create",
+    "load",
+    "run",
+    "status",
+    "import_scores",
+    "export",
+    "rollback",
 ]

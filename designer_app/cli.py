@@ -46,8 +46,20 @@ def cmd_new(args) -> int:
     }
     explicit = _parse_set(args.set)
     # Options left out are None, so only what the user typed counts as their choice.
-    for name in ("method", "rounds", "batch_size", "seed", "optimum", "batch_schedule", "bonus", "anchor", "alpha", "beta",
-                 "top_up", "exploit_last"):
+    for name in (
+        "method",
+        "rounds",
+        "batch_size",
+        "seed",
+        "optimum",
+        "batch_schedule",
+        "bonus",
+        "anchor",
+        "alpha",
+        "beta",
+        "top_up",
+        "exploit_last",
+    ):
         if getattr(args, name) is not None:
             explicit[name] = getattr(args, name)
     # what the user said wins over what the prior recommends, which wins over the global defaults
@@ -82,8 +94,9 @@ def cmd_run(args) -> int:
 
     previous = signal.signal(signal.SIGINT, on_signal)
     try:
-        for event in campaigns.run(args.name, args.home, args.rounds, lambda: stop["flag"],
-                                   allow_partial=args.allow_partial):
+        for event in campaigns.run(
+            args.name, args.home, args.rounds, lambda: stop["flag"], allow_partial=args.allow_partial
+        ):
             _print_event(event)
             if type(event).__name__ == "ScoresAwaited":
                 print(
@@ -106,31 +119,40 @@ def cmd_status(args) -> int:
         print(json.dumps(data, indent=2))
         return 0
     print(f"{data['name']}: {data['method']} on {data['oracle']} ({data['domain']}) - {data['state']}")
-    print(f"oracle calls {data['oracle_calls']}/{data['budget']}, best so far {_fmt(data['best_so_far'])}"
-          + (f", regret {_fmt(data['regret'])}" if data["regret"] is not None else ""))
-    print(f"{'round':>5} {'status':<16} {'cands':>5} {'scored':>6} {'feas':>5} {'uniq':>5} {'best':>7} {'mean':>7} "
-          f"{'gap':>7} {'KLprior':>7} {'infeas':>6}  seconds")
+    print(
+        f"oracle calls {data['oracle_calls']}/{data['budget']}, best so far {_fmt(data['best_so_far'])}"
+        + (f", regret {_fmt(data['regret'])}" if data["regret"] is not None else "")
+    )
+    print(
+        f"{'round':>5} {'status':<16} {'cands':>5} {'scored':>6} {'feas':>5} {'uniq':>5} {'best':>7} {'mean':>7} "
+        f"{'gap':>7} {'KLprior':>7} {'infeas':>6}  seconds"
+    )
     for r in data["rounds"]:
         secs = " ".join(f"{k}={v:.1f}" for k, v in r["seconds"].items())
-        print(f"{r['index']:>5} {r['status']:<16} {r['n_candidates']:>5} {r['n_scored']:>6} {r['n_feasible']:>5} "
-              f"{r['n_unique']:>5} {_fmt(r['best']):>7} {_fmt(r['mean']):>7} {_fmt(r['prediction_gap']):>7} "
-              f"{_fmt(r['kl_to_prior']):>7} {_fmt(r.get('infeasible_fraction')):>6}  {secs}")
+        print(
+            f"{r['index']:>5} {r['status']:<16} {r['n_candidates']:>5} {r['n_scored']:>6} {r['n_feasible']:>5} "
+            f"{r['n_unique']:>5} {_fmt(r['best']):>7} {_fmt(r['mean']):>7} {_fmt(r['prediction_gap']):>7} "
+            f"{_fmt(r['kl_to_prior']):>7} {_fmt(r.get('infeasible_fraction')):>6}  {secs}"
+        )
         lab = {k: r.get(k) for k in ("n_pending", "n_failed", "n_replicated", "n_discarded", "rollbacks") if r.get(k)}
         if lab:
             print("      " + ", ".join(f"{k.removeprefix('n_')} {v}" for k, v in lab.items()))
     if data.get("n_oracle_incidents"):
         print(f"oracle incidents: {data['n_oracle_incidents']} (failed calls, retries, timeouts); latest:")
         for inc in data["oracle_incidents"][-3:]:
-            print(f"  round {inc['round']} {inc['kind']}: {'; '.join(inc.get('notes', [])) or str(inc.get('items')) + ' items'}")
+            notes = "; ".join(inc.get("notes", [])) or f"{inc.get('items')} items"
+            print(f"  round {inc['round']} {inc['kind']}: {notes}")
     return 0
 
 
 def cmd_rollback(args) -> int:
     with campaigns.open_store(args.name, args.home) as store:
         report = campaigns.rollback(store, args.round)
-    print(f"rolled back round(s) {', '.join(map(str, report.rounds))}: {report.discarded_candidates} unscored "
-          f"proposals and {len(report.discarded_checkpoints)} model file(s) discarded (kept in checkpoints/discarded), "
-          f"{report.kept_candidates} measured candidates kept; `designer-app run {args.name}` proposes again")
+    print(
+        f"rolled back round(s) {', '.join(map(str, report.rounds))}: {report.discarded_candidates} unscored "
+        f"proposals and {len(report.discarded_checkpoints)} model file(s) discarded (kept in checkpoints/discarded), "
+        f"{report.kept_candidates} measured candidates kept; `designer-app run {args.name}` proposes again"
+    )
     return 0
 
 
@@ -144,7 +166,9 @@ def cmd_edit_score(args) -> int:
         elif args.value is not None:
             value, status = editing.parse_score_text(args.value)
             editing.edit_score(store, args.id, value, status, args.note)
-            print(f"candidate {args.id}: {status} {'' if value is None else value} (the old value stays in the history)")
+            print(
+                f"candidate {args.id}: {status} {'' if value is None else value} (the old value stays in the history)"
+            )
         for m in editing.history(store, args.id):
             shown = "" if m.value is None else f"{m.value:.6g}"
             print(f"  #{m.id} {m.created_at} {m.source:<24} {m.status:<8} {shown:<10} {m.note}")
@@ -154,7 +178,9 @@ def cmd_edit_score(args) -> int:
 def cmd_import(args) -> int:
     with campaigns.open_store(args.name, args.home) as store:
         report = campaigns.import_scores(store, args.file, args.add_new, args.replicate, args.valid_only)
-    print(f"stored {report.stored} measurements ({report.unchanged} unchanged, {report.added_candidates} new candidates)")
+    print(
+        f"stored {report.stored} measurements ({report.unchanged} unchanged, {report.added_candidates} new candidates)"
+    )
     for warning in report.warnings:
         print(f"  warning: {warning}")
     for line, why in report.rejected:
@@ -249,8 +275,13 @@ def cmd_bench(args) -> int:
     )
     argv = [a for a in args.argv if a]  # the exact command, minus --home (benchmarks use temporary homes)
     out = Path(args.out).expanduser()  # "~" reaches us unexpanded from scripts, IDEs and `--out=~/x`
-    for _ in run_bench(spec, out, command_line(_without_home(argv)), keep_campaigns=args.keep_campaigns,
-                       log=lambda text: print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)):
+    for _ in run_bench(
+        spec,
+        out,
+        command_line(_without_home(argv)),
+        keep_campaigns=args.keep_campaigns,
+        log=lambda text: print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True),
+    ):
         pass
     print(f"wrote {out / 'summary.md'}, results.json and plots")
     return 0
@@ -272,28 +303,44 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--method", default=None, choices=list(method_names()), help=_default_help("method"))
     new.add_argument("--rounds", type=int, default=None, help=_default_help("rounds"))
     new.add_argument("--batch-size", type=int, default=None, help=_default_help("batch_size"))
-    new.add_argument("--batch-schedule", default=None, choices=["constant", "doubling"], help=_default_help("batch_schedule"))
+    new.add_argument(
+        "--batch-schedule", default=None, choices=["constant", "doubling"], help=_default_help("batch_schedule")
+    )
     new.add_argument("--alpha", type=float, default=None, help=f"KL weight ({_default_help('alpha')})")
     new.add_argument("--beta", type=float, default=None, help=f"UCB bonus weight ({_default_help('beta')})")
     new.add_argument("--bonus", default=None, choices=["gram", "ensemble-std"], help=_default_help("bonus"))
     new.add_argument("--anchor", default=None, choices=["previous", "prior"], help=_default_help("anchor"))
     new.add_argument("--seed", type=int, default=None, help=_default_help("seed"))
     new.add_argument("--optimum", type=float, default=None)
-    new.add_argument("--top-up", type=int, nargs="?", const=TOP_UP_PASSES, default=None, metavar="PASSES",
-                     help="replace proposals that repeat a measured design (or are infeasible) by further samples, "
-                          f"so every round measures its full batch of new designs; up to PASSES extra sampling "
-                          f"passes (default {TOP_UP_PASSES}; off unless given)")
-    new.add_argument("--exploit-last", action="store_true", default=None,
-                     help="the last batch comes from a model fine-tuned on the reward model's mean, not the "
-                          "optimistic reward: no round learns from it, so it should be the best guesses")
+    new.add_argument(
+        "--top-up",
+        type=int,
+        nargs="?",
+        const=TOP_UP_PASSES,
+        default=None,
+        metavar="PASSES",
+        help="replace proposals that repeat a measured design (or are infeasible) by further samples, "
+        f"so every round measures its full batch of new designs; up to PASSES extra sampling "
+        f"passes (default {TOP_UP_PASSES}; off unless given)",
+    )
+    new.add_argument(
+        "--exploit-last",
+        action="store_true",
+        default=None,
+        help="the last batch comes from a model fine-tuned on the reward model's mean, not the "
+        "optimistic reward: no round learns from it, so it should be the best guesses",
+    )
     new.add_argument("--set", action="append", metavar="KEY=VALUE", help="any config field, e.g. finetune.steps=20")
     new.set_defaults(func=cmd_new)
 
     run = sub.add_parser("run", help="run until the budget is spent or scores are awaited")
     run.add_argument("name")
     run.add_argument("--rounds", type=int, default=None, help="start at most this many new rounds")
-    run.add_argument("--allow-partial", action="store_true",
-                     help="go on once some of a round's lab scores are in (the rest count when they arrive)")
+    run.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="go on once some of a round's lab scores are in (the rest count when they arrive)",
+    )
     run.set_defaults(func=cmd_run)
 
     rb = sub.add_parser("rollback", help="discard a round's models and unscored proposals (measurements are kept)")
@@ -317,7 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import-scores", help="import lab scores (CSV with id or smiles + score; SDF; FASTA)")
     imp.add_argument("name")
     imp.add_argument("file")
-    imp.add_argument("--add-new", action="store_true", help="add items (SMILES or sequences) that are not candidates yet as your own")
+    imp.add_argument(
+        "--add-new", action="store_true", help="add items (SMILES or sequences) that are not candidates yet as your own"
+    )
     imp.add_argument("--replicate", action="store_true", help="store as replicates instead of replacing")
     imp.add_argument("--valid-only", action="store_true", help="import the valid rows, report the rest")
     imp.set_defaults(func=cmd_import)
@@ -333,8 +382,11 @@ def build_parser() -> argparse.ArgumentParser:
     bn = sub.add_parser("bench", help="compare methods x seeds on one oracle and budget (see docs/benchmarks.md)")
     bn.add_argument("--domain", default="molecules", help=f"what is designed: {', '.join(domain_names())}")
     bn.add_argument("--oracle", required=True)
-    bn.add_argument("--methods", default="pretrained,greedy,non-adaptive,seiko-ucb,seiko-bootstrap,seiko-ts,ga",
-                    help="comma-separated methods")
+    bn.add_argument(
+        "--methods",
+        default="pretrained,greedy,non-adaptive,seiko-ucb,seiko-bootstrap,seiko-ts,ga",
+        help="comma-separated methods",
+    )
     bn.add_argument("--budget", type=int, required=True, help="oracle calls per run (a multiple of --batch-size)")
     bn.add_argument("--batch-size", type=int, required=True)
     bn.add_argument("--seeds", default="3", help="a count (3 = seeds 0,1,2) or a list (4,7)")
@@ -343,8 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--optimum", type=float, default=None)
     bn.add_argument("--k", type=int, default=10, help="k of top-k mean and top-k AUC")
     bn.add_argument("--set", action="append", metavar="KEY=VALUE", help="config override for every run")
-    bn.add_argument("--keep-campaigns", action="store_true",
-                    help="keep each run's campaign in OUT/campaigns/RUN (open them with --home OUT)")
+    bn.add_argument(
+        "--keep-campaigns",
+        action="store_true",
+        help="keep each run's campaign in OUT/campaigns/RUN (open them with --home OUT)",
+    )
     bn.set_defaults(func=cmd_bench)
 
     ls = sub.add_parser("list", help="list priors, oracles or methods")
@@ -358,13 +413,25 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--minutes", type=float, default=72.0, help="total training budget")
     pt.add_argument("--n-train", type=int, default=None, help="training examples (default: the domain's)")
     pt.add_argument("--ae-steps", type=int, default=None, help="autoencoder step budget (ends the phase early)")
-    pt.add_argument("--smoothing-minutes", type=float, default=None,
-                    help="molecules: decoder-smoothing budget on top of --minutes (default: a quarter of it; 0 skips)")
-    pt.add_argument("--decoder-noise", type=float, default=None,
-                    help="molecules: largest latent noise (in latent sd) decoder smoothing trains on (default 1.0); "
-                         "changing it restarts smoothing")
-    pt.add_argument("--kl-weight", type=float, default=None,
-                    help="molecules: the autoencoder's KL weight (default 0.5); fixed once the autoencoder has started")
+    pt.add_argument(
+        "--smoothing-minutes",
+        type=float,
+        default=None,
+        help="molecules: decoder-smoothing budget on top of --minutes (default: a quarter of it; 0 skips)",
+    )
+    pt.add_argument(
+        "--decoder-noise",
+        type=float,
+        default=None,
+        help="molecules: largest latent noise (in latent sd) decoder smoothing trains on (default 1.0); "
+        "changing it restarts smoothing",
+    )
+    pt.add_argument(
+        "--kl-weight",
+        type=float,
+        default=None,
+        help="molecules: the autoencoder's KL weight (default 0.5); fixed once the autoencoder has started",
+    )
     pt.add_argument("--seed", type=int, default=0)
     pt.add_argument("--eval-samples", type=int, default=10_000)
     pt.add_argument("--no-card", action="store_true")
@@ -378,8 +445,11 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)  # `bench` writes the command that reproduces it
     if args.home is not None and not args.home.strip():
         # `--home "$DATA"` with DATA unset: falling back to the user data folder would write elsewhere unseen
-        print("error: --home is empty; give a data folder, or leave --home out to use "
-              "DESIGNER_APP_HOME or the user data folder", file=sys.stderr)
+        print(
+            "error: --home is empty; give a data folder, or leave --home out to use "
+            "DESIGNER_APP_HOME or the user data folder",
+            file=sys.stderr,
+        )
         return 2
     if args.command is None:
         from designer_app.gui.app import main as gui_main  # lazy: headless commands never load Qt
@@ -415,7 +485,9 @@ def _os_error_text(exc: OSError) -> str:
     with a message of ours (FileNotFoundError naming a prior, with advice) keep that message."""
     if exc.strerror is None:
         return str(exc)
-    where = "" if exc.filename is None else f"{exc.filename}" + ("" if exc.filename2 is None else f" -> {exc.filename2}")
+    where = (
+        "" if exc.filename is None else f"{exc.filename}" + ("" if exc.filename2 is None else f" -> {exc.filename2}")
+    )
     reason = f"{where}: {exc.strerror}" if where else exc.strerror
     return f"{reason}; check the path, that you may read and write there, and that the disk is not full"
 

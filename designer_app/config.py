@@ -74,8 +74,9 @@ class Bound:
         return f"must be at most {self.high}" if isinstance(value, int) else f"must be <= {self.high}"
 
 
-def _setting(default: Any, *, low: float | None = None, high: float | None = None, above: float | None = None,
-             hint: str = "") -> Any:
+def _setting(
+    default: Any, *, low: float | None = None, high: float | None = None, above: float | None = None, hint: str = ""
+) -> Any:
     """A dataclass field with `default` whose value `_validate` keeps within the given range."""
     return field(default=default, metadata={"bound": Bound(low=low, high=high, above=above, hint=hint)})
 
@@ -114,8 +115,10 @@ class RewardConfig:
     def __post_init__(self) -> None:
         _validate(self)
         if self.conv_length < 0 or self.conv_letters < 0 or (self.conv_length > 0) != (self.conv_letters > 0):
-            raise ConfigError(f"reward.conv_length ({self.conv_length}) and reward.conv_letters ({self.conv_letters}) "
-                              "go together: set both > 0 for convolutional heads, or both 0 for MLP heads")
+            raise ConfigError(
+                f"reward.conv_length ({self.conv_length}) and reward.conv_letters ({self.conv_letters}) "
+                "go together: set both > 0 for convolutional heads, or both 0 for MLP heads"
+            )
         if self.conv_channels < 1:
             raise ConfigError(f"reward.conv_channels must be >= 1 (got {self.conv_channels})")
 
@@ -249,14 +252,20 @@ class CampaignConfig:
             (self.bonus in BONUSES, f"bonus must be one of {', '.join(BONUSES)}"),
             (self.anchor in ANCHORS, f"anchor must be one of {', '.join(ANCHORS)}"),
             (bool(self.oracle.strip()), "oracle spec is empty; give e.g. qed, manual or python:FILE.py:FUNC"),
-            (not self.workdir or Path(self.workdir).is_absolute(),
-             f"workdir must be an absolute folder (got '{self.workdir}')"),
+            (
+                not self.workdir or Path(self.workdir).is_absolute(),
+                f"workdir must be an absolute folder (got '{self.workdir}')",
+            ),
             (not self._one_shot() or self.rounds >= 2, f"{self.method} needs at least 2 rounds"),
-            (self.finetune.grad_steps <= self.sample_steps,
-             f"finetune.grad_steps ({self.finetune.grad_steps}) must be <= sample_steps ({self.sample_steps})"),
-            (self.schema_version == SCHEMA_VERSION,
-             f"schema_version must be {SCHEMA_VERSION}, the format this Designer writes (got {self.schema_version}); "
-             "CampaignConfig.from_json upgrades older settings"),
+            (
+                self.finetune.grad_steps <= self.sample_steps,
+                f"finetune.grad_steps ({self.finetune.grad_steps}) must be <= sample_steps ({self.sample_steps})",
+            ),
+            (
+                self.schema_version == SCHEMA_VERSION,
+                f"schema_version must be {SCHEMA_VERSION}, the format this Designer writes "
+                f"(got {self.schema_version}); CampaignConfig.from_json upgrades older settings",
+            ),
         ]
         for ok, message in checks:
             if not ok:
@@ -289,7 +298,7 @@ class CampaignConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "CampaignConfig":
+    def from_json(cls, data: dict[str, Any]) -> CampaignConfig:
         """Build a configuration from stored or user-given JSON data of any schema up to SCHEMA_VERSION.
 
         The version is judged before anything else, so a campaign of a newer Designer is refused as
@@ -310,8 +319,9 @@ def _stored_version(data: dict[str, Any]) -> int:
     not a whole number >= 1 (damaged data) or is newer than this Designer reads."""
     version = data.get("schema_version", 1)
     if not _is_a(int, version) or version < 1:
-        raise ConfigError(f"schema_version must be a whole number >= 1 (got {version!r}); the stored settings "
-                          "are damaged")
+        raise ConfigError(
+            f"schema_version must be a whole number >= 1 (got {version!r}); the stored settings are damaged"
+        )
     if version > SCHEMA_VERSION:
         raise ConfigError(
             f"this campaign was written by a newer Designer (config schema {version} > {SCHEMA_VERSION}); "
@@ -327,8 +337,10 @@ def _upgrade(data: dict[str, Any], version: int) -> dict[str, Any]:
     for current in range(version, SCHEMA_VERSION):
         step = MIGRATIONS.get(current)
         if step is None:
-            raise ConfigError(f"no migration from config schema {current} to {current + 1} is registered; "
-                              "this Designer cannot read the stored settings (please report this)")
+            raise ConfigError(
+                f"no migration from config schema {current} to {current + 1} is registered; "
+                "this Designer cannot read the stored settings (please report this)"
+            )
         data = step(data)
         data["schema_version"] = current + 1
     return data
@@ -339,13 +351,16 @@ def _build(cls: type[Any], data: Any) -> Any:
     section given as a single value) reported as ConfigError in the dotted names `--set` uses."""
     prefix = f"{cls.SECTION}." if cls.SECTION else ""
     if not isinstance(data, dict):
-        raise ConfigError(f"{cls.SECTION} must be a section of settings such as {cls.SECTION}.<setting>=VALUE "
-                          f"(got {data!r})")
+        raise ConfigError(
+            f"{cls.SECTION} must be a section of settings such as {cls.SECTION}.<setting>=VALUE (got {data!r})"
+        )
     names = [f.name for f in fields(cls)]
     unknown = sorted(set(data) - set(names))
     if unknown:
-        raise ConfigError(f"unknown {cls.__name__} setting(s): {', '.join(prefix + str(k) for k in unknown)}; "
-                          f"valid: {', '.join(names)}")
+        raise ConfigError(
+            f"unknown {cls.__name__} setting(s): {', '.join(prefix + str(k) for k in unknown)}; "
+            f"valid: {', '.join(names)}"
+        )
     missing = [f.name for f in fields(cls) if f.name not in data and _is_required(f)]
     if missing:
         raise ConfigError(f"missing setting(s): {', '.join(prefix + k for k in missing)}")
@@ -359,8 +374,7 @@ def _is_required(f: dataclasses.Field) -> bool:
 # ---- type and range checks shared by every configuration class --------------------------------------
 
 _NONE = type(None)
-_TYPE_WORDS: dict[Any, str] = {bool: "true or false", int: "an integer", float: "a number", str: "text",
-                               _NONE: "null"}
+_TYPE_WORDS: dict[Any, str] = {bool: "true or false", int: "an integer", float: "a number", str: "text", _NONE: "null"}
 
 
 @functools.cache

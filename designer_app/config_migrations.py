@@ -43,8 +43,14 @@ def migration(from_version: int) -> Callable[[Migration], Migration]:
 _V1_LATER_FIELDS: dict[str, Any] = {"exploit_last": False, "top_up": 0, "workdir": ""}
 _V1_LATER_SECTION_FIELDS: dict[str, dict[str, Any]] = {
     "reward": {"conv_length": 0, "conv_letters": 0, "conv_channels": 32},
-    "evolution": {"kappa": 0.05, "min_parents": 8, "recombination_rate": 0.5, "mutation_rate": 0.0,
-                  "noise": 0.2, "max_tries": 20},
+    "evolution": {
+        "kappa": 0.05,
+        "min_parents": 8,
+        "recombination_rate": 0.5,
+        "mutation_rate": 0.0,
+        "noise": 0.2,
+        "max_tries": 20,
+    },
 }
 
 

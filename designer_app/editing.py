@@ -17,8 +17,8 @@ This module imports no Qt; the GUI's undo stack and any other front end call it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from designer_app.core.protocols import FAILED, MEASUREMENT_STATUSES, OK, PENDING, OracleResult
 from designer_app.core.records import MeasurementRecord
@@ -118,8 +118,10 @@ def undo_edit(store: CampaignStore, candidate_id: int) -> bool:
     if not stack or stack[-1].source != EDIT_SOURCE:
         return False
     before = stack[-2] if len(stack) > 1 else None
-    restored = OracleResult(before.value, before.status, f"undo of edit #{stack[-1].id}") if before else OracleResult(
-        None, PENDING, f"undo of edit #{stack[-1].id}"
+    restored = (
+        OracleResult(before.value, before.status, f"undo of edit #{stack[-1].id}")
+        if before
+        else OracleResult(None, PENDING, f"undo of edit #{stack[-1].id}")
     )
     store.record_measurements([(target, restored)], source=UNDO_SOURCE, replaces={target: head.id})
     return True
@@ -138,7 +140,9 @@ def _target(candidates: dict, candidate_id: int, check_feasible: bool = True) ->
     if cand is None:
         raise EditError(f"candidate {candidate_id} does not exist in this campaign")
     if check_feasible and (not cand.feasible or not cand.item):
-        raise EditError(f"candidate {candidate_id} is infeasible ({cand.reason or 'no valid item'}); it cannot be scored")
+        raise EditError(
+            f"candidate {candidate_id} is infeasible ({cand.reason or 'no valid item'}); it cannot be scored"
+        )
     return cand.duplicate_of or cand.id
 
 

@@ -66,5 +66,7 @@ def short(environment: dict | None) -> str:
     before designer-app recorded it."""
     if not environment:
         return "not recorded"
-    return (f"{environment.get('cpu', 'unknown CPU')} ({environment.get('cpu_capability', '?')}), "
-            f"{environment.get('device', '?')}, torch {environment.get('torch', '?')}")
+    return (
+        f"{environment.get('cpu', 'unknown CPU')} ({environment.get('cpu_capability', '?')}), "
+        f"{environment.get('device', '?')}, torch {environment.get('torch', '?')}"
+    )

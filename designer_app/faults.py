@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import Callable
+from collections.abc import Callable
 
 ENV_FAULT = "DESIGNER_APP_FAULT"
 

@@ -100,8 +100,11 @@ class Registry(Generic[T]):
     def shadowed(self) -> list[Registration]:
         """Plug-in entries that reuse a built-in's name (never loaded: the built-in wins)."""
         builtin = {r.name for r in self.registrations().values() if r.builtin}
-        return [Registration(ep.name, ep.value, _distribution_name(ep)) for ep in _entry_points(self.group)
-                if ep.name in builtin and _distribution_name(ep) != DISTRIBUTION]
+        return [
+            Registration(ep.name, ep.value, _distribution_name(ep))
+            for ep in _entry_points(self.group)
+            if ep.name in builtin and _distribution_name(ep) != DISTRIBUTION
+        ]
 
     def names(self) -> tuple[str, ...]:
         names = tuple(self.registrations())

@@ -84,8 +84,12 @@ def test_package_discovery_finds_every_package():
 
 @pytest.mark.slow
 def test_the_built_wheel_holds_every_package_and_the_priors(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     [wheel] = tmp_path.glob("designer_app-*.whl")
     names = zipfile.ZipFile(wheel).namelist()

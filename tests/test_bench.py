@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from conftest import TINY_SETTINGS
+
 from designer_app.bench import BenchSpec, RunResult, parse_seeds
 from designer_app.bench_report import run_metrics, summarise
 from designer_app.cli import main
@@ -13,8 +13,24 @@ from designer_app.core import metrics
 
 
 def _bench(tmp_path, prior, out, methods="pretrained,ga,greedy"):
-    argv = ["bench", "--oracle", "qed", "--prior", str(prior), "--methods", methods, "--budget", "16",
-            "--batch-size", "8", "--seeds", "2", "--out", str(out), *TINY_SETTINGS]
+    argv = [
+        "bench",
+        "--oracle",
+        "qed",
+        "--prior",
+        str(prior),
+        "--methods",
+        methods,
+        "--budget",
+        "16",
+        "--batch-size",
+        "8",
+        "--seeds",
+        "2",
+        "--out",
+        str(out),
+        *TINY_SETTINGS,
+    ]
     assert main(argv) == 0
 
 
@@ -28,7 +44,9 @@ def test_tiny_bench_writes_well_formed_outputs(tmp_path, tiny_prior):
 
     assert BenchSpec.from_json(data["spec"]).budget == 16 and data["spec"]["prior_defaults"] == {}
     runs = [RunResult.from_json(r) for r in data["runs"]]
-    assert sorted((r.method, r.seed) for r in runs) == sorted((m, s) for m in ("pretrained", "ga", "greedy") for s in (0, 1))
+    assert sorted((r.method, r.seed) for r in runs) == sorted(
+        (m, s) for m in ("pretrained", "ga", "greedy") for s in (0, 1)
+    )
     for run in runs:
         assert [r.index for r in run.rounds] == [1, 2]
         assert all(r.batch_size == 8 and "propose" in r.seconds for r in run.rounds)
@@ -55,8 +73,9 @@ def test_tiny_bench_writes_well_formed_outputs(tmp_path, tiny_prior):
 
     from designer_app.environment import short
 
-    assert all(r.environment["torch"] == version("torch") and r.environment["cpu"] and r.environment["device"]
-               for r in runs)
+    assert all(
+        r.environment["torch"] == version("torch") and r.environment["cpu"] and r.environment["device"] for r in runs
+    )
     assert f"Machines: {short(runs[0].environment)}: 6 runs." in text
 
 
@@ -68,8 +87,24 @@ def test_bench_resumes_and_refuses_other_settings(tmp_path, tiny_prior, capsys):
     _bench(tmp_path, tiny_prior, out, methods="pretrained")
     assert "already done" in capsys.readouterr().out
     assert (out / "runs" / "pretrained-s0.json").read_text() == before
-    argv = ["bench", "--oracle", "qed", "--prior", str(tiny_prior), "--methods", "pretrained", "--budget", "24",
-            "--batch-size", "8", "--seeds", "1", "--out", str(out), *TINY_SETTINGS]
+    argv = [
+        "bench",
+        "--oracle",
+        "qed",
+        "--prior",
+        str(tiny_prior),
+        "--methods",
+        "pretrained",
+        "--budget",
+        "24",
+        "--batch-size",
+        "8",
+        "--seeds",
+        "1",
+        "--out",
+        str(out),
+        *TINY_SETTINGS,
+    ]
     assert main(argv) == 2
     assert "other settings" in capsys.readouterr().err
 
@@ -90,8 +125,24 @@ def test_bench_refuses_runs_of_another_prior_under_the_same_name(tmp_path, tiny_
     data[-1] ^= 1
     weights.write_bytes(bytes(data))
     capsys.readouterr()
-    argv = ["bench", "--oracle", "qed", "--prior", str(prior), "--methods", "pretrained", "--budget", "16",
-            "--batch-size", "8", "--seeds", "2", "--out", str(out), *TINY_SETTINGS]
+    argv = [
+        "bench",
+        "--oracle",
+        "qed",
+        "--prior",
+        str(prior),
+        "--methods",
+        "pretrained",
+        "--budget",
+        "16",
+        "--batch-size",
+        "8",
+        "--seeds",
+        "2",
+        "--out",
+        str(out),
+        *TINY_SETTINGS,
+    ]
     assert main(argv) == 2
     assert "another prior's weights" in capsys.readouterr().err
     # a folder from before the weights were recorded holds runs of an unknown prior version
@@ -113,8 +164,24 @@ def test_bench_resumed_where_its_relative_prior_is_not_says_so(tmp_path, tiny_pr
     _bench(tmp_path, "./prior", tmp_path / "bench", methods="pretrained")
     monkeypatch.chdir(tmp_path / "other")
     capsys.readouterr()
-    argv = ["bench", "--oracle", "qed", "--prior", "./prior", "--methods", "pretrained", "--budget", "16",
-            "--batch-size", "8", "--seeds", "2", "--out", str(tmp_path / "bench"), *TINY_SETTINGS]
+    argv = [
+        "bench",
+        "--oracle",
+        "qed",
+        "--prior",
+        "./prior",
+        "--methods",
+        "pretrained",
+        "--budget",
+        "16",
+        "--batch-size",
+        "8",
+        "--seeds",
+        "2",
+        "--out",
+        str(tmp_path / "bench"),
+        *TINY_SETTINGS,
+    ]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "prior './prior' not found" in err and str(tmp_path / "other" / "prior") in err
@@ -157,21 +224,41 @@ def test_runs_made_before_machines_were_recorded_read_back_and_are_counted_apart
 
     from designer_app.bench_report import machines_line
 
-    old = RunResult(method="greedy", seed=0, budget=4, optimum=None, values=[0.1], rounds=[], unique_fraction=1.0,
-                    infeasible_fraction=0.0, wall_seconds=1.0)
+    old = RunResult(
+        method="greedy",
+        seed=0,
+        budget=4,
+        optimum=None,
+        values=[0.1],
+        rounds=[],
+        unique_fraction=1.0,
+        infeasible_fraction=0.0,
+        wall_seconds=1.0,
+    )
     stored = asdict(old)
     del stored["environment"]  # a runs/*.json file written before the field existed
     assert RunResult.from_json(stored).environment is None
     machine = {"cpu": "Some CPU", "cpu_capability": "AVX2", "device": "cpu", "torch": "2.13.0"}
-    runs = [RunResult.from_json(stored), *[RunResult(**{**asdict(old), "seed": s, "environment": machine})
-                                          for s in (1, 2)]]
+    runs = [
+        RunResult.from_json(stored),
+        *[RunResult(**{**asdict(old), "seed": s, "environment": machine}) for s in (1, 2)],
+    ]
     assert machines_line(runs) == "Machines: Some CPU (AVX2), cpu, torch 2.13.0: 2 runs; not recorded: 1 run."
 
 
 def test_summary_mean_and_sd_by_hand():
     def run(method, seed, values):
-        return RunResult(method, seed, budget=4, optimum=1.0, values=values, rounds=[], unique_fraction=1.0,
-                         infeasible_fraction=0.0, wall_seconds=1.0)
+        return RunResult(
+            method,
+            seed,
+            budget=4,
+            optimum=1.0,
+            values=values,
+            rounds=[],
+            unique_fraction=1.0,
+            infeasible_fraction=0.0,
+            wall_seconds=1.0,
+        )
 
     runs = [run("a", 0, [0.2, 0.6]), run("a", 1, [0.4, None, 0.8])]
     (row,) = summarise(runs, ["a"], k=1)
@@ -191,11 +278,23 @@ def test_last_round_mean_reads_only_the_last_batch_and_skips_failures():
 
     def run(method, seed, rounds):
         values = [v for r in rounds for v in r.scores]
-        return RunResult(method, seed, budget=len(values), optimum=None, values=values, rounds=rounds,
-                         unique_fraction=1.0, infeasible_fraction=0.0, wall_seconds=1.0)
+        return RunResult(
+            method,
+            seed,
+            budget=len(values),
+            optimum=None,
+            values=values,
+            rounds=rounds,
+            unique_fraction=1.0,
+            infeasible_fraction=0.0,
+            wall_seconds=1.0,
+        )
 
-    runs = [run("a", 0, [rnd(1, [0.9, 0.1]), rnd(2, [0.2, None, 0.4])]), run("a", 1, [rnd(1, [0.0]), rnd(2, [0.5])]),
-            run("b", 0, [rnd(1, [0.9]), rnd(2, [0.1])])]
+    runs = [
+        run("a", 0, [rnd(1, [0.9, 0.1]), rnd(2, [0.2, None, 0.4])]),
+        run("a", 1, [rnd(1, [0.0]), rnd(2, [0.5])]),
+        run("b", 0, [rnd(1, [0.9]), rnd(2, [0.1])]),
+    ]
     assert run_metrics(runs[0]).last_round_mean == pytest.approx(0.3)  # (0.2 + 0.4) / 2; the failure is skipped
     a, b = summarise(runs, ["a", "b"])
     assert a.last_round_mean.mean == pytest.approx(0.4) and b.last_round_mean.mean == pytest.approx(0.1)
@@ -209,8 +308,16 @@ def test_an_interrupted_bench_with_kept_campaigns_resumes_the_half_run_campaign(
     from designer_app import campaigns
     from designer_app.bench import _resumable
 
-    spec = BenchSpec(domain="molecules", oracle="qed", methods=("greedy",), budget=16, batch_size=8, seeds=(0,),
-                     prior=str(tiny_prior), overrides=_tiny_overrides())
+    spec = BenchSpec(
+        domain="molecules",
+        oracle="qed",
+        methods=("greedy",),
+        budget=16,
+        batch_size=8,
+        seeds=(0,),
+        prior=str(tiny_prior),
+        overrides=_tiny_overrides(),
+    )
     whole = RunResult.from_json(json.loads(_run(spec, tmp_path / "whole").read_text()))
     out = tmp_path / "interrupted"
     cfg = spec.config("greedy", 0)

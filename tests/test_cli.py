@@ -4,15 +4,29 @@ import csv
 import json
 
 import pytest
-
 from conftest import TINY_SETTINGS
+
 from designer_app.cli import main
 from designer_app.store import CampaignStore, campaign_dir
 
 
 def new(home, name, prior, *extra, oracle="qed", rounds="2", batch="12"):
-    args = ["--home", str(home), "new", name, "--oracle", oracle, "--prior", str(prior), "--rounds", rounds,
-            "--batch-size", batch, *TINY_SETTINGS, *extra]
+    args = [
+        "--home",
+        str(home),
+        "new",
+        name,
+        "--oracle",
+        oracle,
+        "--prior",
+        str(prior),
+        "--rounds",
+        rounds,
+        "--batch-size",
+        batch,
+        *TINY_SETTINGS,
+        *extra,
+    ]
     assert main(args) == 0
 
 
@@ -42,7 +56,9 @@ def test_every_method_runs_end_to_end(method, tmp_path, tiny_prior, capsys):
         assert "reward" in kinds and ("denoiser" in kinds)
         assert data["rounds"][0]["kl_to_prior"] >= 0  # over-optimisation watch is recorded
         later = [r for r in data["rounds"][1:] if r["predicted_mean"] is not None]
-        assert later and all(r["prediction_gap"] == pytest.approx(r["predicted_mean"] - r["mean"], abs=1e-9) for r in later)
+        assert later and all(
+            r["prediction_gap"] == pytest.approx(r["predicted_mean"] - r["mean"], abs=1e-9) for r in later
+        )
 
 
 def _duplicates_scored(home):
@@ -172,20 +188,41 @@ def test_top_up_option_of_new(tmp_path, tiny_prior):
     new(tmp_path, "plain", tiny_prior)
     new(tmp_path, "default-passes", tiny_prior, "--top-up")
     new(tmp_path, "three", tiny_prior, "--top-up", "3")
-    passes = [CampaignStore.open(campaign_dir(n, tmp_path)).config()["top_up"] for n in ("plain", "default-passes", "three")]
+    passes = [
+        CampaignStore.open(campaign_dir(n, tmp_path)).config()["top_up"] for n in ("plain", "default-passes", "three")
+    ]
     assert passes == [0, TOP_UP_PASSES, 3]
-    assert main(["--home", str(tmp_path), "new", "bad", "--oracle", "qed", "--prior", str(tiny_prior),
-                 "--top-up", "99"]) == 2
+    assert (
+        main(["--home", str(tmp_path), "new", "bad", "--oracle", "qed", "--prior", str(tiny_prior), "--top-up", "99"])
+        == 2
+    )
 
 
 def test_exploit_last_option_of_new(tmp_path, tiny_prior):
     new(tmp_path, "plain", tiny_prior)
     new(tmp_path, "exploits", tiny_prior, "--exploit-last")
     new(tmp_path, "by-set", tiny_prior, "--set", "exploit_last=true")
-    flags = [CampaignStore.open(campaign_dir(n, tmp_path)).config()["exploit_last"] for n in ("plain", "exploits", "by-set")]
+    flags = [
+        CampaignStore.open(campaign_dir(n, tmp_path)).config()["exploit_last"] for n in ("plain", "exploits", "by-set")
+    ]
     assert flags == [False, True, True]
-    assert main(["--home", str(tmp_path), "new", "bad", "--oracle", "qed", "--prior", str(tiny_prior),
-                 "--set", "exploit_last=2"]) == 2
+    assert (
+        main(
+            [
+                "--home",
+                str(tmp_path),
+                "new",
+                "bad",
+                "--oracle",
+                "qed",
+                "--prior",
+                str(tiny_prior),
+                "--set",
+                "exploit_last=2",
+            ]
+        )
+        == 2
+    )
 
 
 def test_list_commands(capsys):

@@ -35,27 +35,45 @@ def _task(tmp_path: Path, name: str, last: dict[str, tuple[list[float], list[flo
 
 
 def test_paired_t_by_hand():
-    assert collect.paired_t([0.1, 0.3]) == pytest.approx(0.2 / (0.1414214 / 2 ** 0.5))  # = 2.0
+    assert collect.paired_t([0.1, 0.3]) == pytest.approx(0.2 / (0.1414214 / 2**0.5))  # = 2.0
     assert collect.paired_t([0.1, 0.1]) == float("inf") and collect.paired_t([0.0, 0.0]) == 0.0
 
 
 def test_tally_marks_tasks_where_seiko_ucb_is_above_all_three_rivals(tmp_path):
-    won = _task(tmp_path, "won", {
-        "seiko-ucb": ([0.9, 0.7], [0.5, 0.5]), "pretrained": ([0.3, 0.3], [0.3, 0.3]),
-        "greedy": ([0.8, 0.6], [0.6, 0.4]), "non-adaptive": ([0.4, 0.4], [0.4, 0.4]),
-        "ga": ([1.0, 1.0], [1.0, 1.0]),
-    })
-    lost = _task(tmp_path, "lost", {
-        "seiko-ucb": ([0.5, 0.5], [0.5, 0.5]), "pretrained": ([0.3, 0.3], [0.3, 0.3]),
-        "greedy": ([0.6, 0.6], [0.6, 0.6]), "non-adaptive": ([0.4, 0.4], [0.4, 0.4]),
-    })
+    won = _task(
+        tmp_path,
+        "won",
+        {
+            "seiko-ucb": ([0.9, 0.7], [0.5, 0.5]),
+            "pretrained": ([0.3, 0.3], [0.3, 0.3]),
+            "greedy": ([0.8, 0.6], [0.6, 0.4]),
+            "non-adaptive": ([0.4, 0.4], [0.4, 0.4]),
+            "ga": ([1.0, 1.0], [1.0, 1.0]),
+        },
+    )
+    lost = _task(
+        tmp_path,
+        "lost",
+        {
+            "seiko-ucb": ([0.5, 0.5], [0.5, 0.5]),
+            "pretrained": ([0.3, 0.3], [0.3, 0.3]),
+            "greedy": ([0.6, 0.6], [0.6, 0.6]),
+            "non-adaptive": ([0.4, 0.4], [0.4, 0.4]),
+        },
+    )
     text = collect.tally_table([won, lost], "last_round_mean")
-    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| won") or line.startswith("| lost")}
+    rows = {
+        line.split(" | ")[0].strip("| "): line
+        for line in text.splitlines()
+        if line.startswith("| won") or line.startswith("| lost")
+    }
     # last-round means per seed: ucb 0.8, 0.5 -> 0.65; greedy 0.7, 0.5 -> 0.6; non-adaptive 0.4; prior 0.3;
     # ga 1.0 (bold: the largest)
     # paired differences vs greedy 0.1 and 0.0: t = 0.05 / (0.0707 / sqrt 2) = 1.0, the weakest of the three
     # (vs the prior 0.5, 0.2 -> t 2.33; vs non-adaptive 0.4, 0.1 -> t 1.67), so not clearly above
-    assert rows["won"].startswith("| won | 2 × 2, 2 seeds | 0.650 | 0.300 | 0.600 | 0.400 | **1.000** | yes | +0.050 | +1.0 | no |")
+    assert rows["won"].startswith(
+        "| won | 2 × 2, 2 seeds | 0.650 | 0.300 | 0.600 | 0.400 | **1.000** | yes | +0.050 | +1.0 | no |"
+    )
     # per seed vs greedy: 0.8 > 0.7 yes, 0.5 > 0.5 no (a tie is not a win) -> 1/2
     assert rows["won"].endswith("| 2/2 / 1/2 / 2/2 |")
     # greedy 0.6 vs 0.5 in both seeds: the same difference every seed gives t = -inf; no ga runs

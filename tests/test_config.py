@@ -152,7 +152,9 @@ def test_every_section_checks_its_fields_when_built_directly():
 
 
 def test_whole_numbers_for_float_fields_are_stored_as_floats():
-    cfg = CampaignConfig.from_json({"name": "x", "beta": 2, "optimum": 1, "reward": {"lr": 1}, "evolution": {"kappa": 0}})
+    cfg = CampaignConfig.from_json(
+        {"name": "x", "beta": 2, "optimum": 1, "reward": {"lr": 1}, "evolution": {"kappa": 0}}
+    )
     for value in (cfg.beta, cfg.optimum, cfg.reward.lr, cfg.evolution.kappa):
         assert type(value) is float
     assert json.loads(json.dumps(cfg.to_json()))["beta"] == 2.0
@@ -162,9 +164,23 @@ def test_whole_numbers_for_float_fields_are_stored_as_floats():
 
 def test_json_round_trip_of_a_config_far_from_the_defaults():
     cfg = CampaignConfig(
-        name="far", domain="dna", oracle="tfbind8:SIX6_REF_R1", method="ga", rounds=7, batch_size=3,
-        batch_schedule="doubling", alpha=0, beta=2, bonus="ensemble-std", exploit_last=True, anchor="prior", seed=5,
-        optimum=0.9, sample_steps=10, top_up=8, workdir="/tmp",
+        name="far",
+        domain="dna",
+        oracle="tfbind8:SIX6_REF_R1",
+        method="ga",
+        rounds=7,
+        batch_size=3,
+        batch_schedule="doubling",
+        alpha=0,
+        beta=2,
+        bonus="ensemble-std",
+        exploit_last=True,
+        anchor="prior",
+        seed=5,
+        optimum=0.9,
+        sample_steps=10,
+        top_up=8,
+        workdir="/tmp",
         reward=RewardConfig(n_heads=1, hidden=4, conv_length=8, conv_letters=4, conv_channels=2),
         finetune=FinetuneConfig(steps=0, grad_steps=10, min_sigma=0),
         evolution=EvolutionConfig(kappa=1, recombination_rate=0, mutation_rate=1, noise=0, max_tries=1),
@@ -186,8 +202,10 @@ def test_every_number_setting_has_a_range():
 def test_unknown_settings_list_the_valid_keys_of_their_section():
     with pytest.raises(ConfigError) as info:
         CampaignConfig.from_json({"name": "x", "finetune": {"stepz": 3}})
-    assert str(info.value) == ("unknown FinetuneConfig setting(s): finetune.stepz; "
-                               "valid: steps, batch_size, lr, grad_steps, min_sigma, max_grad_norm")
+    assert str(info.value) == (
+        "unknown FinetuneConfig setting(s): finetune.stepz; "
+        "valid: steps, batch_size, lr, grad_steps, min_sigma, max_grad_norm"
+    )
     with pytest.raises(ConfigError, match="unknown CampaignConfig setting.*: top_upp; valid: name, domain, "):
         CampaignConfig.from_json({"name": "x", "top_upp": 8})
 
@@ -206,15 +224,44 @@ def test_a_section_given_as_a_value_and_a_missing_name_are_config_errors():
 # The stored config of tests/fixtures/campaigns_v0_1/old-dna/campaign.db (table `campaign`, column
 # config_json), written by Designer 0.1.0 with schema 1.
 OLD_DNA_V1 = {
-    "name": "old-dna", "domain": "dna", "oracle": "tfbind8:SIX6_REF_R1", "prior": "", "method": "seiko-ucb",
-    "rounds": 2, "batch_size": 8, "batch_schedule": "constant", "alpha": 0.001, "beta": 2.0, "bonus": "gram",
-    "exploit_last": False, "anchor": "previous", "seed": 1, "optimum": None, "sample_steps": 25, "top_up": 8,
+    "name": "old-dna",
+    "domain": "dna",
+    "oracle": "tfbind8:SIX6_REF_R1",
+    "prior": "",
+    "method": "seiko-ucb",
+    "rounds": 2,
+    "batch_size": 8,
+    "batch_schedule": "constant",
+    "alpha": 0.001,
+    "beta": 2.0,
+    "bonus": "gram",
+    "exploit_last": False,
+    "anchor": "previous",
+    "seed": 1,
+    "optimum": None,
+    "sample_steps": 25,
+    "top_up": 8,
     "workdir": "/tmp/oldcamp",
-    "reward": {"n_heads": 5, "hidden": 8, "epochs": 20, "lr": 0.003, "weight_decay": 0.001, "gram_lambda": 1.0,
-               "conv_length": 0, "conv_letters": 0, "conv_channels": 32},
+    "reward": {
+        "n_heads": 5,
+        "hidden": 8,
+        "epochs": 20,
+        "lr": 0.003,
+        "weight_decay": 0.001,
+        "gram_lambda": 1.0,
+        "conv_length": 0,
+        "conv_letters": 0,
+        "conv_channels": 32,
+    },
     "finetune": {"steps": 2, "batch_size": 8, "lr": 0.001, "grad_steps": 5, "min_sigma": 0.05, "max_grad_norm": 1.0},
-    "evolution": {"kappa": 0.05, "min_parents": 8, "recombination_rate": 0.5, "mutation_rate": 0.0, "noise": 0.2,
-                  "max_tries": 20},
+    "evolution": {
+        "kappa": 0.05,
+        "min_parents": 8,
+        "recombination_rate": 0.5,
+        "mutation_rate": 0.0,
+        "noise": 0.2,
+        "max_tries": 20,
+    },
     "schema_version": 1,
 }
 
@@ -254,12 +301,18 @@ def test_the_v1_step_keeps_what_is_stored():
 
 
 def test_a_newer_schema_is_refused_before_its_unknown_fields():
-    newer = {**OLD_DNA_V1, "schema_version": SCHEMA_VERSION + 1, "shiny_new_setting": 1,
-             "finetune": {**OLD_DNA_V1["finetune"], "warmup": 3}}
+    newer = {
+        **OLD_DNA_V1,
+        "schema_version": SCHEMA_VERSION + 1,
+        "shiny_new_setting": 1,
+        "finetune": {**OLD_DNA_V1["finetune"], "warmup": 3},
+    }
     with pytest.raises(ConfigError) as info:
         CampaignConfig.from_json(newer)
-    assert str(info.value) == (f"this campaign was written by a newer Designer (config schema {SCHEMA_VERSION + 1} > "
-                               f"{SCHEMA_VERSION}); upgrade designer-app to open it")
+    assert str(info.value) == (
+        f"this campaign was written by a newer Designer (config schema {SCHEMA_VERSION + 1} > "
+        f"{SCHEMA_VERSION}); upgrade designer-app to open it"
+    )
 
 
 @pytest.mark.parametrize("version", ["2", True, 0, -1, 1.0, None, [1]])

@@ -142,8 +142,15 @@ def test_store_still_refuses_updates(store):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("0.5", (0.5, "ok")), (" 1,25 ", (1.25, "ok")), ("-3e-2", (-0.03, "ok")), ("failed", (None, "failed")),
-     ("F", (None, "failed")), ("", (None, "pending")), ("pending", (None, "pending"))],
+    [
+        ("0.5", (0.5, "ok")),
+        (" 1,25 ", (1.25, "ok")),
+        ("-3e-2", (-0.03, "ok")),
+        ("failed", (None, "failed")),
+        ("F", (None, "failed")),
+        ("", (None, "pending")),
+        ("pending", (None, "pending")),
+    ],
 )
 def test_parse_score_text(text, expected):
     value, status = parse_score_text(text)

@@ -10,15 +10,15 @@ import sys
 import types
 
 import pytest
-from PIL import Image
-
 from conftest import TINY_SETTINGS
+from PIL import Image
+from sequence_helpers import build_tiny_sequence_prior
+
 from designer_app import campaigns
 from designer_app.cli import main
 from designer_app.config import CampaignConfig
 from designer_app.core.records import NewCandidate
 from designer_app.store import CampaignStore, campaign_dir
-from sequence_helpers import build_tiny_sequence_prior
 
 DNA = ["--domain", "dna", "--oracle", "tfbind8:SIX6_REF_R1"]
 
@@ -32,8 +32,25 @@ def dna_prior(tmp_path_factory):
 def finished_home(tmp_path_factory, dna_prior):
     """A data home with 'e1', a finished tiny DNA campaign of 2 rounds x 6 (made once, copied per test)."""
     home = tmp_path_factory.mktemp("finished") / "home"
-    assert main(["--home", str(home), "new", "e1", *DNA, "--prior", str(dna_prior), "--rounds", "2",
-                 "--batch-size", "6", *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                "e1",
+                *DNA,
+                "--prior",
+                str(dna_prior),
+                "--rounds",
+                "2",
+                "--batch-size",
+                "6",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     assert main(["--home", str(home), "run", "e1"]) == 0
     return home
 
@@ -110,8 +127,13 @@ def test_output_into_a_closed_pipe_is_no_traceback(home):
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before anything is written, as `status e1 | head -0`
     try:
-        proc = subprocess.run([sys.executable, "-m", "designer_app.cli", "--home", str(home), "status", "e1"],
-                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "designer_app.cli", "--home", str(home), "status", "e1"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
     finally:
         os.close(write_end)
     assert proc.stderr == "" and proc.returncode == 141
@@ -138,16 +160,40 @@ def test_tilde_is_expanded_for_pretrain_out(user_home, monkeypatch):
     fake.pretrain = lambda request: seen.append(request) or iter(())
     monkeypatch.setitem(sys.modules, "fake_pretrainer", fake)
     real = domains.get_domain
-    monkeypatch.setattr(domains, "get_domain",
-                        lambda name: replace(real(name), pretrainer="fake_pretrainer") if name == "dna" else real(name))
+    monkeypatch.setattr(
+        domains,
+        "get_domain",
+        lambda name: replace(real(name), pretrainer="fake_pretrainer") if name == "dna" else real(name),
+    )
     assert main(["pretrain", "dna", "--out", "~/prior", "--data", "~/data.whl"]) == 0
     assert seen[0].out == user_home / "prior" and seen[0].data == user_home / "data.whl"
 
 
 # ---- bugs 3 and 5: bench --out "~", --keep-campaigns --------------------------------------------------
 def test_bench_expands_tilde_and_keeps_campaigns_in_out_campaigns(user_home, dna_prior, capsys):
-    assert main(["bench", *DNA, "--prior", str(dna_prior), "--methods", "pretrained", "--budget", "6",
-                 "--batch-size", "6", "--seeds", "1", "--out", "~/bout", "--keep-campaigns", *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                *DNA,
+                "--prior",
+                str(dna_prior),
+                "--methods",
+                "pretrained",
+                "--budget",
+                "6",
+                "--batch-size",
+                "6",
+                "--seeds",
+                "1",
+                "--out",
+                "~/bout",
+                "--keep-campaigns",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     out = user_home / "bout"
     assert (out / "summary.md").exists() and (out / "runs" / "pretrained-s0.json").exists()
     assert (out / "campaigns" / "pretrained-s0" / CampaignStore.DB_NAME).exists()

@@ -6,17 +6,19 @@ import json
 
 import pytest
 import torch
+from conftest import TINY_SETTINGS
 from diffusers import DDPMPipeline, DDPMScheduler, UNet2DModel
 from PIL import Image
 
-from conftest import TINY_SETTINGS
 from designer_app.cli import main
 from designer_app.models.images import prior as ip
-from designer_app.pretraining import images as pi
 from designer_app.models.images.featuriser import FeaturiserConfig
+from designer_app.pretraining import images as pi
 from designer_app.store import CampaignStore, campaign_dir
 
-TINY = pi.ImagePretrainConfig(size=8, block_out_channels=(8, 16), featuriser=FeaturiserConfig(size=8, channels=(4, 8, 8), hidden=8))
+TINY = pi.ImagePretrainConfig(
+    size=8, block_out_channels=(8, 16), featuriser=FeaturiserConfig(size=8, channels=(4, 8, 8), hidden=8)
+)
 SETTINGS = [s.replace("sample_steps=6", "sample_steps=4") for s in TINY_SETTINGS]
 
 
@@ -26,8 +28,29 @@ def image_prior(tmp_path_factory):
 
 
 def new(home, name, prior, oracle="brightness", rounds="2", batch="6", *extra):
-    assert main(["--home", str(home), "new", name, "--domain", "images", "--oracle", oracle, "--prior", str(prior),
-                 "--rounds", rounds, "--batch-size", batch, *SETTINGS, *extra]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                name,
+                "--domain",
+                "images",
+                "--oracle",
+                oracle,
+                "--prior",
+                str(prior),
+                "--rounds",
+                rounds,
+                "--batch-size",
+                batch,
+                *SETTINGS,
+                *extra,
+            ]
+        )
+        == 0
+    )
 
 
 def status(home, name, capsys):
@@ -104,9 +127,17 @@ def test_manual_rating_with_the_item_column_kept(tmp_path, image_prior, capsys):
 
 def test_user_diffusers_folder_with_lora(tmp_path, image_prior, capsys, monkeypatch):
     torch.manual_seed(0)
-    unet = UNet2DModel(sample_size=8, in_channels=3, out_channels=3, layers_per_block=1, block_out_channels=(16, 32),
-                       down_block_types=("DownBlock2D", "AttnDownBlock2D"), up_block_types=("AttnUpBlock2D", "UpBlock2D"),
-                       norm_num_groups=8, attention_head_dim=8)
+    unet = UNet2DModel(
+        sample_size=8,
+        in_channels=3,
+        out_channels=3,
+        layers_per_block=1,
+        block_out_channels=(16, 32),
+        down_block_types=("DownBlock2D", "AttnDownBlock2D"),
+        up_block_types=("AttnUpBlock2D", "UpBlock2D"),
+        norm_num_groups=8,
+        attention_head_dim=8,
+    )
     folder = tmp_path / "my-pipeline"
     DDPMPipeline(unet=unet, scheduler=DDPMScheduler(num_train_timesteps=1000)).save_pretrained(folder)
     monkeypatch.setattr(ip, "FEATURISER_SOURCE", image_prior)  # stands in for the shipped featuriser

@@ -33,7 +33,9 @@ def _cli(home: Path, *args: str) -> None:
 def test_status_and_export_are_what_the_old_version_wrote(old_home, tmp_path, capsys, name):
     capsys.readouterr()
     _cli(old_home, "status", name, "--json")
-    assert json.loads(capsys.readouterr().out) == json.loads((FIXTURES / "expected" / f"{name}.status.json").read_text())
+    assert json.loads(capsys.readouterr().out) == json.loads(
+        (FIXTURES / "expected" / f"{name}.status.json").read_text()
+    )
     _cli(old_home, "export", name, str(tmp_path / "out.csv"))
     assert (tmp_path / "out.csv").read_text() == (FIXTURES / "expected" / f"{name}.export.csv").read_text()
 

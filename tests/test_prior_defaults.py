@@ -4,8 +4,8 @@ import json
 import shutil
 
 import pytest
-
 from conftest import build_tiny_prior
+
 from designer_app.cli import main
 from designer_app.config import CampaignConfig
 from designer_app.models.priors import resolve_prior
@@ -39,8 +39,20 @@ def test_new_campaign_takes_the_priors_recommendations(tmp_path, recommending_pr
 
 
 def test_what_the_user_says_wins_over_the_recommendation(tmp_path, recommending_prior):
-    args = ["--home", str(tmp_path), "new", "b", "--oracle", "qed", "--prior", str(recommending_prior),
-            "--alpha", "0.01", "--set", "finetune.steps=3"]
+    args = [
+        "--home",
+        str(tmp_path),
+        "new",
+        "b",
+        "--oracle",
+        "qed",
+        "--prior",
+        str(recommending_prior),
+        "--alpha",
+        "0.01",
+        "--set",
+        "finetune.steps=3",
+    ]
     assert main(args) == 0
     cfg = stored_config(tmp_path, "b")
     assert (cfg.alpha, cfg.beta, cfg.finetune.steps, cfg.finetune.batch_size) == (0.01, 2.5, 3, 6)
@@ -62,8 +74,16 @@ def test_bench_runs_the_campaign_new_would_make(recommending_prior):
     apply under the bench's own --set overrides, and they are recorded with the runs."""
     from designer_app.bench import BenchSpec, spec_json
 
-    spec = BenchSpec(domain="molecules", oracle="qed", methods=("seiko-ucb",), budget=8, batch_size=4,
-                     seeds=(0,), prior=str(recommending_prior), overrides={"finetune": {"steps": 3}})
+    spec = BenchSpec(
+        domain="molecules",
+        oracle="qed",
+        methods=("seiko-ucb",),
+        budget=8,
+        batch_size=4,
+        seeds=(0,),
+        prior=str(recommending_prior),
+        overrides={"finetune": {"steps": 3}},
+    )
     cfg = spec.config("seiko-ucb", 0)
     assert (cfg.alpha, cfg.beta, cfg.finetune.steps, cfg.finetune.batch_size) == (0.0007, 2.5, 3, 6)
     assert spec_json(spec)["prior_defaults"]["finetune"] == {"steps": 7, "batch_size": 6}
@@ -92,8 +112,25 @@ def test_protein_campaigns_get_convolutional_reward_heads_over_the_letters(tmp_p
     reward = stored_config(tmp_path, "p").reward
     assert (reward.conv_length, reward.conv_letters) == (32, 20)
     assert "reward" not in prior_campaign_defaults("dna-8mer", "dna")  # DNA keeps MLP heads
-    assert main(["--home", str(tmp_path), "new", "q", "--domain", "protein", "--oracle", "ehrlich",
-                 "--set", "reward.conv_length=0", "--set", "reward.conv_letters=0"]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(tmp_path),
+                "new",
+                "q",
+                "--domain",
+                "protein",
+                "--oracle",
+                "ehrlich",
+                "--set",
+                "reward.conv_length=0",
+                "--set",
+                "reward.conv_letters=0",
+            ]
+        )
+        == 0
+    )
     assert stored_config(tmp_path, "q").reward.conv_length == 0  # the user's choice wins
 
 
@@ -102,8 +139,25 @@ def test_any_option_the_user_types_wins_even_when_it_equals_the_global_default(t
     config["campaign_defaults"].update(rounds=3, batch_size=16, method="seiko-ts")
     (recommending_prior / "config.json").write_text(json.dumps(config))
     base = ["--home", str(tmp_path), "new"]
-    assert main([*base, "told", "--oracle", "qed", "--prior", str(recommending_prior),
-                 "--rounds", "4", "--batch-size", "128", "--method", "seiko-ucb"]) == 0
+    assert (
+        main(
+            [
+                *base,
+                "told",
+                "--oracle",
+                "qed",
+                "--prior",
+                str(recommending_prior),
+                "--rounds",
+                "4",
+                "--batch-size",
+                "128",
+                "--method",
+                "seiko-ucb",
+            ]
+        )
+        == 0
+    )
     told = stored_config(tmp_path, "told")
     assert (told.rounds, told.batch_size, told.method) == (4, 128, "seiko-ucb")
     assert main([*base, "untold", "--oracle", "qed", "--prior", str(recommending_prior)]) == 0

@@ -11,30 +11,55 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import TINY_SETTINGS
+
+from designer_app.atomic import sha256_file
 from designer_app.cli import main
 from designer_app.store import CampaignStore, campaign_dir
-from designer_app.atomic import sha256_file
 
-ORACLE = '''
+ORACLE = """
 import time
 def score(items):
     time.sleep(0.05 * len(items))  # slow enough that a kill can land inside the oracle call
     return [len(s) / 50 for s in items]
-'''
+"""
 
 
 def _new(home, name, oracle_file, prior):
-    assert main(["--home", str(home), "new", name, "--oracle", f"python:{oracle_file}:score", "--prior", str(prior),
-                 "--rounds", "3", "--batch-size", "8", "--method", "seiko-ucb", *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                name,
+                "--oracle",
+                f"python:{oracle_file}:score",
+                "--prior",
+                str(prior),
+                "--rounds",
+                "3",
+                "--batch-size",
+                "8",
+                "--method",
+                "seiko-ucb",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
 
 
 def _kill_after(home, name, marker: str, env_extra: dict | None = None) -> int:
     """Run `designer-app run` in a child process; SIGKILL it as soon as `marker` appears in its output."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "designer_app", "--home", str(home), "run", name],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "designer_app", "--home", str(home), "run", name],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     try:
         for line in proc.stdout:
             if marker in line:
@@ -77,7 +102,8 @@ def test_sigkill_mid_round_then_resume(tmp_path, tiny_prior):
     key = {c.id: c.key for c in store.candidates()}
     ref_key = {c.id: c.key for c in ref.candidates()}
     assert sorted((key[m.candidate_id], m.value, m.status) for m in store.measurements()) == sorted(
-        (ref_key[m.candidate_id], m.value, m.status) for m in ref.measurements())
+        (ref_key[m.candidate_id], m.value, m.status) for m in ref.measurements()
+    )
     for record in store.checkpoints():
         assert sha256_file(folder / record.path) == record.sha256
     assert len(store.candidates()) == 24
@@ -89,8 +115,28 @@ def test_stop_during_a_reward_fit_acts_at_once_and_the_round_resumes(tmp_path, t
     from designer_app.models import diffusion_engine
 
     home = tmp_path / "home"
-    assert main(["--home", str(home), "new", "fit-stop", "--oracle", "qed", "--prior", str(tiny_prior),
-                 "--rounds", "2", "--batch-size", "8", "--method", "seiko-ucb", *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                "fit-stop",
+                "--oracle",
+                "qed",
+                "--prior",
+                str(tiny_prior),
+                "--rounds",
+                "2",
+                "--batch-size",
+                "8",
+                "--method",
+                "seiko-ucb",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     state = {"fitting": False}
     real_fit = diffusion_engine.fit_ensemble
 

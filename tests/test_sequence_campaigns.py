@@ -3,11 +3,11 @@
 import json
 
 import pytest
-
 from conftest import TINY_SETTINGS
+from sequence_helpers import build_tiny_sequence_prior
+
 from designer_app.cli import main
 from designer_app.store import CampaignStore, campaign_dir
-from sequence_helpers import build_tiny_sequence_prior
 
 
 def _status(home, name, capsys):
@@ -19,9 +19,30 @@ def _status(home, name, capsys):
 @pytest.mark.parametrize("method", ["seiko-ucb", "pretrained"])
 def test_dna_campaign_runs_two_rounds(method, tmp_path, capsys):
     prior = build_tiny_sequence_prior(tmp_path / "dna-prior", domain="dna")
-    assert main(["--home", str(tmp_path), "new", "d", "--domain", "dna", "--oracle", "tfbind8:SIX6_REF_R1",
-                 "--prior", str(prior), "--method", method, "--rounds", "2", "--batch-size", "10",
-                 *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(tmp_path),
+                "new",
+                "d",
+                "--domain",
+                "dna",
+                "--oracle",
+                "tfbind8:SIX6_REF_R1",
+                "--prior",
+                str(prior),
+                "--method",
+                method,
+                "--rounds",
+                "2",
+                "--batch-size",
+                "10",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     assert main(["--home", str(tmp_path), "run", "d"]) == 0
     data = _status(tmp_path, "d", capsys)
     assert data["state"] == "finished" and data["domain"] == "dna" and data["optimum"] == 1.0
@@ -37,8 +58,28 @@ def test_dna_campaign_runs_two_rounds(method, tmp_path, capsys):
 
 def test_protein_campaign_scores_infeasible_proposals_as_none(tmp_path, capsys):
     prior = build_tiny_sequence_prior(tmp_path / "protein-prior", domain="protein", length=32)
-    assert main(["--home", str(tmp_path), "new", "p", "--domain", "protein", "--oracle", "ehrlich",
-                 "--prior", str(prior), "--rounds", "2", "--batch-size", "10", *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(tmp_path),
+                "new",
+                "p",
+                "--domain",
+                "protein",
+                "--oracle",
+                "ehrlich",
+                "--prior",
+                str(prior),
+                "--rounds",
+                "2",
+                "--batch-size",
+                "10",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     assert main(["--home", str(tmp_path), "run", "p"]) == 0
     data = _status(tmp_path, "p", capsys)
     assert data["state"] == "finished" and data["domain"] == "protein"
@@ -58,6 +99,8 @@ def test_protein_campaign_scores_infeasible_proposals_as_none(tmp_path, capsys):
 
 def test_sequence_campaign_rejects_a_prior_of_the_other_domain(tmp_path, capsys):
     prior = build_tiny_sequence_prior(tmp_path / "dna-prior", domain="dna")
-    assert main(["--home", str(tmp_path), "new", "x", "--domain", "protein", "--oracle", "ehrlich",
-                 "--prior", str(prior)]) == 2
+    assert (
+        main(["--home", str(tmp_path), "new", "x", "--domain", "protein", "--oracle", "ehrlich", "--prior", str(prior)])
+        == 2
+    )
     assert "pick a protein prior" in capsys.readouterr().err

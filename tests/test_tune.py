@@ -28,14 +28,15 @@ def _write(folder: Path, method: str, seed: int, last: list[float]) -> None:
 def test_paired_table_by_hand(tmp_path):
     task = Task("toy", "molecules", "qed", rounds=2, batch_size=10, seeds=2)
     # last-round means: default ucb 0.5 / 0.7, greedy 0.6 / 0.6; variant ucb 0.8 / 0.8, greedy 0.6 / 0.4
-    means = {"default": {"seiko-ucb": (0.5, 0.7), "greedy": (0.6, 0.6)},
-             "k-2": {"seiko-ucb": (0.8, 0.8), "greedy": (0.6, 0.4)}}
+    means = {
+        "default": {"seiko-ucb": (0.5, 0.7), "greedy": (0.6, 0.6)},
+        "k-2": {"seiko-ucb": (0.8, 0.8), "greedy": (0.6, 0.4)},
+    }
     for label, methods in means.items():
         for method, per_seed in methods.items():
             for seed, m in enumerate(per_seed):
                 _write(tmp_path / "toy" / label, method, seed, [m] * 10)
-    rows = [line for line in tune.paired_table(task, tmp_path, ["default", "k-2"]).splitlines()
-            if "last round" in line]
+    rows = [line for line in tune.paired_table(task, tmp_path, ["default", "k-2"]).splitlines() if "last round" in line]
     # default: ucb - greedy = -0.1, +0.1 -> mean 0.000, t 0.0
     assert rows[0] == "| default | last round | 0.600 | 0.600 | +0.000 (t +0.0) | +0.000 (t +0.0) | +0.000 (t +0.0) |"
     # k-2: ucb - greedy = 0.2, 0.4 -> mean 0.3, sd 0.1414, t = 0.3 / (0.1414 / sqrt 2) = 3.0;

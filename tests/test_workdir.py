@@ -7,6 +7,7 @@ import shutil
 import sys
 
 from conftest import TINY_SETTINGS
+
 from designer_app.cli import main
 from designer_app.store import CampaignStore, campaign_dir
 
@@ -36,11 +37,30 @@ def _two_folders(tmp_path, monkeypatch, write):
 
 
 def test_a_relative_python_oracle_is_the_one_next_to_new(tmp_path, tiny_prior, monkeypatch):
-    made, elsewhere = _two_folders(tmp_path, monkeypatch,
-                                   lambda d, v: (d / "score.py").write_text(SCORE.format(value=v)))
+    made, elsewhere = _two_folders(
+        tmp_path, monkeypatch, lambda d, v: (d / "score.py").write_text(SCORE.format(value=v))
+    )
     home = tmp_path / "home"
-    assert main(["--home", str(home), "new", "p", "--oracle", "python:score.py:score", "--prior", str(tiny_prior),
-                 "--rounds", "1", "--batch-size", "6", *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                "p",
+                "--oracle",
+                "python:score.py:score",
+                "--prior",
+                str(tiny_prior),
+                "--rounds",
+                "1",
+                "--batch-size",
+                "6",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     assert CampaignStore.open(campaign_dir("p", home)).config()["workdir"] == str(made)
     monkeypatch.chdir(elsewhere)  # its own score.py would give -100
     assert main(["--home", str(home), "run", "p"]) == 0
@@ -48,12 +68,31 @@ def test_a_relative_python_oracle_is_the_one_next_to_new(tmp_path, tiny_prior, m
 
 
 def test_a_relative_command_oracle_runs_in_the_folder_of_new(tmp_path, tiny_prior, monkeypatch, capsys):
-    made, elsewhere = _two_folders(tmp_path, monkeypatch,
-                                   lambda d, v: (d / "cmd.py").write_text(COMMAND.format(value=v)))
+    made, elsewhere = _two_folders(
+        tmp_path, monkeypatch, lambda d, v: (d / "cmd.py").write_text(COMMAND.format(value=v))
+    )
     home = tmp_path / "home"
     oracle = f"command:{sys.executable} cmd.py"
-    assert main(["--home", str(home), "new", "c", "--oracle", oracle, "--prior", str(tiny_prior),
-                 "--rounds", "2", "--batch-size", "6", *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                "c",
+                "--oracle",
+                oracle,
+                "--prior",
+                str(tiny_prior),
+                "--rounds",
+                "2",
+                "--batch-size",
+                "6",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     monkeypatch.chdir(elsewhere)
     assert main(["--home", str(home), "run", "c", "--rounds", "1"]) == 0
     assert _scores(home, "c") == {0.25}
@@ -72,8 +111,26 @@ def test_a_relative_prior_folder_is_the_one_next_to_new(tmp_path, tiny_prior, mo
     shutil.copytree(tiny_prior, made / "myprior")
     monkeypatch.chdir(made)
     home = tmp_path / "home"
-    assert main(["--home", str(home), "new", "r", "--oracle", "qed", "--prior", "./myprior",
-                 "--rounds", "1", "--batch-size", "6", *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                "r",
+                "--oracle",
+                "qed",
+                "--prior",
+                "./myprior",
+                "--rounds",
+                "1",
+                "--batch-size",
+                "6",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     monkeypatch.chdir(elsewhere)  # no myprior here
     assert main(["--home", str(home), "run", "r"]) == 0
     capsys.readouterr()

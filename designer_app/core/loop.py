@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from designer_app.config import CampaignConfig
 from designer_app.core import methods
@@ -64,7 +64,9 @@ def round_seed(cfg: CampaignConfig, index: int, phase: int) -> int:
     return (cfg.seed * 1_000_003 + index * 101 + phase) % (2**31)
 
 
-def run(campaign: Campaign, max_rounds: int | None = None, should_stop: Callable[[], bool] = lambda: False) -> Iterator[Event]:
+def run(
+    campaign: Campaign, max_rounds: int | None = None, should_stop: Callable[[], bool] = lambda: False
+) -> Iterator[Event]:
     """Advance the campaign until the budget is spent, scores are awaited, `max_rounds` new rounds
     were started, or `should_stop()` turns true. Every event is also written to the store's log
     (fine-tuning steps too, so training curves can be redrawn when a campaign is reopened)."""
@@ -95,7 +97,7 @@ def _run(campaign: Campaign, max_rounds: int | None, should_stop) -> Iterator[Ev
 
 def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterator[Event]:
     """Advance one round as far as possible. Returns True when the round is done."""
-    cfg, store, engine = campaign.config, campaign.store, campaign.engine
+    cfg, store = campaign.config, campaign.store
     plan = methods.plan(cfg, index)
     t_round = time.monotonic()
     try:
@@ -120,8 +122,11 @@ def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterato
                 yield ScoresAwaited(index, len(waiting))
                 return False
             if waiting:
-                yield LogMessage("info", f"round {index}: going on with partial scores (allow partial); "
-                                 f"{len(waiting)} candidates still pending count when their scores arrive")
+                yield LogMessage(
+                    "info",
+                    f"round {index}: going on with partial scores (allow partial); "
+                    f"{len(waiting)} candidates still pending count when their scores arrive",
+                )
             store.set_status(index, SCORED)
             status = SCORED
         if should_stop():
@@ -172,9 +177,12 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
     if cfg.top_up:
         proposal, short = _top_up(proposal, batch, stored_keys, cfg.top_up, seed, draw, engine.key)
         if short:
-            yield LogMessage("warning", f"round {index}: {short} of {batch} designs are repeats or infeasible after "
-                             f"{cfg.top_up} extra sampling passes; the round measures {batch - short} new designs "
-                             "(the sampler has concentrated: raise alpha, or lower beta/the learning rate)")
+            yield LogMessage(
+                "warning",
+                f"round {index}: {short} of {batch} designs are repeats or infeasible after "
+                f"{cfg.top_up} extra sampling passes; the round measures {batch - short} new designs "
+                "(the sampler has concentrated: raise alpha, or lower beta/the learning rate)",
+            )
     reward = store.latest_checkpoint(REWARD, before_round=index)
     pred = engine.predict(str(store.checkpoint_path(reward)), proposal.latents, plan.acquisition) if reward else None
     candidates = [
@@ -201,8 +209,15 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
     yield CandidatesProposed(index, len(candidates), len(keys), len(set(keys)), round(seconds, 3))
 
 
-def _top_up(proposal: Proposal, batch: int, stored_keys: set[str], passes: int, seed: int,
-            draw: Callable[[int, int, set[str]], Proposal], key: Callable[[str], str]) -> tuple[Proposal, int]:
+def _top_up(
+    proposal: Proposal,
+    batch: int,
+    stored_keys: set[str],
+    passes: int,
+    seed: int,
+    draw: Callable[[int, int, set[str]], Proposal],
+    key: Callable[[str], str],
+) -> tuple[Proposal, int]:
     """Replace repeats and infeasible proposals by further samples until the round holds `batch` new
     designs (config `top_up`). Returns the first draw followed by the new designs the extra passes found,
     and how many the round is still short after `passes` passes.
@@ -221,7 +236,12 @@ def _top_up(proposal: Proposal, batch: int, stored_keys: set[str], passes: int, 
         seen.add(k)
         return True
 
-    items, latents, feasible, reasons = list(proposal.items), list(proposal.latents), list(proposal.feasible), list(proposal.reasons)
+    items, latents, feasible, reasons = (
+        list(proposal.items),
+        list(proposal.latents),
+        list(proposal.feasible),
+        list(proposal.reasons),
+    )
     fresh = sum(is_new(item, ok) for item, ok in zip(proposal.items, proposal.feasible))
     drawn, found = len(proposal.items), fresh
     for p in range(1, passes + 1):
@@ -264,7 +284,9 @@ def _score(campaign: Campaign, index: int) -> Iterator[Event]:
     except Exception as exc:  # adapters should not raise; if one does, nothing crashes and it is visible
         results = [OracleResult(None, FAILED, f"oracle raised {type(exc).__name__}: {exc}")] * len(todo)
     if len(results) != len(todo):
-        results = [OracleResult(None, FAILED, f"oracle returned {len(results)} results for {len(todo)} items")] * len(todo)
+        results = [OracleResult(None, FAILED, f"oracle returned {len(results)} results for {len(todo)} items")] * len(
+            todo
+        )
     seconds = time.monotonic() - t0
     if todo and all(r.status == FAILED for r in results):
         # Every call failed: a broken oracle (wrong path, server down), not facts about the items. Nothing
@@ -274,7 +296,8 @@ def _score(campaign: Campaign, index: int) -> Iterator[Event]:
             f"round {index}: all {len(todo)} oracle calls failed, so nothing was recorded (first failure: "
             f"{results[0].note or 'no reason given'}). Fix the oracle and run again: the round's proposals are kept "
             "and are scored then. Items that can never be measured can be marked with `designer-app edit-score "
-            "NAME ID failed`.")
+            "NAME ID failed`."
+        )
     store.record_measurements(
         [(c.id, r) for c, r in zip(todo, results)],
         source=f"oracle:{oracle.name}",
@@ -323,7 +346,9 @@ def _fit(campaign: Campaign, index: int, plan, should_stop) -> Iterator[Event]:
     report = campaign.engine.fit_reward(latents, values, str(path), round_seed(cfg, index, 3), should_stop)
     seconds = time.monotonic() - t0
     store.add_checkpoint(index, REWARD, path, round_status=FITTED, phase_seconds=("fit", seconds))
-    yield RewardFitted(index, report.n_train, round(report.train_r2, 4), round(report.cv_spearman, 4), round(seconds, 3))
+    yield RewardFitted(
+        index, report.n_train, round(report.train_r2, 4), round(report.cv_spearman, 4), round(seconds, 3)
+    )
 
 
 # ---- SEIKO step 4: Fine-tune -------------------------------------------------------------------

@@ -8,8 +8,8 @@ fine-tuned after a round, and which optimistic reward r_tilde fine-tuning maximi
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from designer_app.config import CampaignConfig
 from designer_app.registry import METHODS
@@ -80,8 +80,9 @@ class Method:
         if self.acquisition is None:
             # Round 1 samples the prior like every method (a fair start); an evolving method's later rounds
             # evolve the measured items. The reward model is still fitted so the gap is comparable.
-            return MethodPlan(fit=self.fit, finetune=False, acquisition=Acquisition("mean"),
-                              evolve=self.evolve and round_index > 1)
+            return MethodPlan(
+                fit=self.fit, finetune=False, acquisition=Acquisition("mean"), evolve=self.evolve and round_index > 1
+            )
         last = round_index >= len(cfg.batch_sizes())
         acq = self.acquisition(cfg, round_index)
         if self.optimistic and cfg.exploit_last and round_index == len(cfg.batch_sizes()) - 1:
@@ -109,17 +110,41 @@ def _max(cfg: CampaignConfig, round_index: int) -> Acquisition:
 
 
 # The built-in methods; pyproject.toml registers each under its name.
-SEIKO_UCB = Method("seiko-ucb", "SEIKO with an upper confidence bound: mean + beta * bonus (Gram-form last-layer "
-                   "bonus)", _ucb, optimistic=True, order=10)
-SEIKO_BOOTSTRAP = Method("seiko-bootstrap", "SEIKO with the maximum over bootstrap reward heads", _max, optimistic=True, order=20)
-SEIKO_TS = Method("seiko-ts", "SEIKO with Thompson sampling: one bootstrap head drawn at random per round", _thompson,
-                  optimistic=True, order=30)
+SEIKO_UCB = Method(
+    "seiko-ucb",
+    "SEIKO with an upper confidence bound: mean + beta * bonus (Gram-form last-layer bonus)",
+    _ucb,
+    optimistic=True,
+    order=10,
+)
+SEIKO_BOOTSTRAP = Method(
+    "seiko-bootstrap", "SEIKO with the maximum over bootstrap reward heads", _max, optimistic=True, order=20
+)
+SEIKO_TS = Method(
+    "seiko-ts",
+    "SEIKO with Thompson sampling: one bootstrap head drawn at random per round",
+    _thompson,
+    optimistic=True,
+    order=30,
+)
 GREEDY = Method("greedy", "fine-tune on the reward model's mean, no optimism", _mean, order=40)
-NON_ADAPTIVE = Method("non-adaptive", "spend the budget on prior samples first, fine-tune once, then measure the "
-                      "result", _mean, one_shot=True, order=50)
-PRETRAINED = Method("pretrained", "only sample the shipped prior (the floor every method must beat)", None, fit=False, order=60)
-GA = Method("ga", "AdaLead-style evolution: recombine and mutate the best measured items (baseline, no "
-            "fine-tuning)", None, evolve=True, order=70)
+NON_ADAPTIVE = Method(
+    "non-adaptive",
+    "spend the budget on prior samples first, fine-tune once, then measure the result",
+    _mean,
+    one_shot=True,
+    order=50,
+)
+PRETRAINED = Method(
+    "pretrained", "only sample the shipped prior (the floor every method must beat)", None, fit=False, order=60
+)
+GA = Method(
+    "ga",
+    "AdaLead-style evolution: recombine and mutate the best measured items (baseline, no fine-tuning)",
+    None,
+    evolve=True,
+    order=70,
+)
 
 
 def method_names() -> tuple[str, ...]:

@@ -5,8 +5,8 @@ All functions take plain records or numbers, so benchmarks, the CLI and the GUI 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from designer_app.core.records import CandidateRecord, RoundRecord, RoundSummary, finite
 

@@ -6,8 +6,9 @@ packages (models/, oracles/, store/) may import these types; nothing here import
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 # Measurement statuses. `pending` = sent to the lab, `failed` = the measurement itself failed
 # (oracle error, timeout, synthesis failed); failed rows carry no value.
@@ -111,7 +112,12 @@ class Engine(Protocol):
     def key(self, item: str) -> str: ...  # equal keys = the same design (measured once)
 
     def evolve(
-        self, n: int, measured: Sequence[tuple[str, float]], known_keys: set[str], seed: int, should_stop: Callable[[], bool]
+        self,
+        n: int,
+        measured: Sequence[tuple[str, float]],
+        known_keys: set[str],
+        seed: int,
+        should_stop: Callable[[], bool],
     ) -> Proposal:
         """The `ga` baseline: n new candidates bred from measured (item, score) pairs, none whose key
         is in `known_keys`, encoded into the sampler's space like sampled ones."""
@@ -119,8 +125,14 @@ class Engine(Protocol):
 
     def encode_items(self, items: Sequence[str]) -> list[list[float] | None]: ...
 
-    def fit_reward(self, latents: list[list[float]], values: list[float], out_path: str, seed: int,
-                   should_stop: Callable[[], bool] = lambda: False) -> FitReport:
+    def fit_reward(
+        self,
+        latents: list[list[float]],
+        values: list[float],
+        out_path: str,
+        seed: int,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> FitReport:
         """Fit the reward model and save it to `out_path`; raises InterruptedError (nothing saved) as soon
         as `should_stop()` turns true, so Stop does not wait for a long fit."""
         ...
@@ -150,14 +162,22 @@ class Store(Protocol):
     def config(self) -> dict: ...
     def rounds(self) -> list: ...
     def round(self, index: int) -> Any: ...
-    def add_round(self, index: int, batch_size: int, candidates: Sequence[Any], checkpoint_id: int | None, seconds: float) -> list[int]: ...
-    def add_candidates(self, round_index: int, candidates: Sequence[Any], checkpoint_id: int | None = None) -> list[int]: ...
+    def add_round(
+        self, index: int, batch_size: int, candidates: Sequence[Any], checkpoint_id: int | None, seconds: float
+    ) -> list[int]: ...
+    def add_candidates(
+        self, round_index: int, candidates: Sequence[Any], checkpoint_id: int | None = None
+    ) -> list[int]: ...
     def set_status(self, index: int, status: str, phase: str | None = None, seconds: float | None = None) -> None: ...
-    def record_measurements(self, results, source: str, round_status=None, phase_seconds=None, replaces=None) -> list[int]: ...
+    def record_measurements(
+        self, results, source: str, round_status=None, phase_seconds=None, replaces=None
+    ) -> list[int]: ...
     def candidates(self, round_index: int | None = None) -> list: ...
     def update_predictions(self, predictions: dict) -> None: ...
     def add_round_metrics(self, index: int, metrics: dict) -> None: ...
-    def add_checkpoint(self, round_index: int, kind: str, path: Any, round_status: str | None = None, phase_seconds=None) -> int: ...
+    def add_checkpoint(
+        self, round_index: int, kind: str, path: Any, round_status: str | None = None, phase_seconds=None
+    ) -> int: ...
     def latest_checkpoint(self, kind: str, before_round: int | None = None) -> Any: ...
     def checkpoint_path(self, record: Any) -> Any: ...
     def log_event(self, round_index: int | None, kind: str, payload: dict) -> None: ...

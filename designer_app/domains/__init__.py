@@ -28,5 +28,6 @@ def get_domain(name: str) -> Domain:
     except UnknownEntryError:
         raise
     except Exception as exc:  # a plug-in domain that fails to import must say so, not crash the caller
-        raise ValueError(f"domain '{name}' failed to load ({type(exc).__name__}: {exc}); reinstall the package "
-                         "that provides it") from exc
+        raise ValueError(
+            f"domain '{name}' failed to load ({type(exc).__name__}: {exc}); reinstall the package that provides it"
+        ) from exc

@@ -8,9 +8,9 @@ pretrain` runs - is read from these fields, never from a list of domain names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 # How the window draws an item of the domain (gui/depiction.py).
 STRUCTURE = "structure"  # a 2D chemical structure (RDKit)

@@ -120,6 +120,14 @@ class ImageDomain(Domain):
 
 
 IMAGES = ImageDomain(
-    name="images", description="images (PNG files)", default_prior="images-digits", export_formats=("csv", "png"),
-    import_formats=("csv",), depiction=IMAGE, pretrainer="designer_app.pretraining.images", item_label="image", item_files=True, order=90,
+    name="images",
+    description="images (PNG files)",
+    default_prior="images-digits",
+    export_formats=("csv", "png"),
+    import_formats=("csv",),
+    depiction=IMAGE,
+    pretrainer="designer_app.pretraining.images",
+    item_label="image",
+    item_files=True,
+    order=90,
 )

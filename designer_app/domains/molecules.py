@@ -39,7 +39,13 @@ class MoleculeDomain(Domain):
 
 
 MOLECULES = MoleculeDomain(
-    name="molecules", description="small molecules (SMILES), drawn as 2D structures", default_prior="molecules-moses",
-    export_formats=("csv", "sdf"), import_formats=("csv", "sdf"), depiction=STRUCTURE,
-    pretrainer="designer_app.pretraining.molecules", item_label="SMILES", order=10,
+    name="molecules",
+    description="small molecules (SMILES), drawn as 2D structures",
+    default_prior="molecules-moses",
+    export_formats=("csv", "sdf"),
+    import_formats=("csv", "sdf"),
+    depiction=STRUCTURE,
+    pretrainer="designer_app.pretraining.molecules",
+    item_label="SMILES",
+    order=10,
 )

@@ -11,8 +11,15 @@ from designer_app.domains.base import LETTERS
 from designer_app.domains.sequences import NUCLEOTIDE_COLOURS, SequenceDomain
 
 RNA = SequenceDomain(
-    name="rna", description="RNA sequences (letters ACGU), folded by ViennaRNA", default_prior="rna-32mer",
-    export_formats=("csv", "fasta"), import_formats=("csv", "fasta"), depiction=LETTERS,
-    pretrainer="designer_app.pretraining.rna", item_label="sequence", alphabet="ACGU",
-    letter_colours=NUCLEOTIDE_COLOURS, order=40,
+    name="rna",
+    description="RNA sequences (letters ACGU), folded by ViennaRNA",
+    default_prior="rna-32mer",
+    export_formats=("csv", "fasta"),
+    import_formats=("csv", "fasta"),
+    depiction=LETTERS,
+    pretrainer="designer_app.pretraining.rna",
+    item_label="sequence",
+    alphabet="ACGU",
+    letter_colours=NUCLEOTIDE_COLOURS,
+    order=40,
 )

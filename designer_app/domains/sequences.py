@@ -71,19 +71,42 @@ class SequenceDomain(Domain):
 NUCLEOTIDE_COLOURS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff8c00", "T": "#d62728", "U": "#d62728"}
 # ClustalX classes: hydrophobic blue, positive red, negative magenta, polar green, cysteine pink,
 # glycine orange, proline yellow, aromatic H/Y cyan.
-_CLUSTAL = {"AILMFWV": "#80a0f0", "KR": "#f01505", "DE": "#c048c0", "NQST": "#15c015", "C": "#f08080",
-            "G": "#f09048", "P": "#c0c000", "HY": "#15a4a4"}
+_CLUSTAL = {
+    "AILMFWV": "#80a0f0",
+    "KR": "#f01505",
+    "DE": "#c048c0",
+    "NQST": "#15c015",
+    "C": "#f08080",
+    "G": "#f09048",
+    "P": "#c0c000",
+    "HY": "#15a4a4",
+}
 RESIDUE_COLOURS = {letter: colour for letters, colour in _CLUSTAL.items() for letter in letters}
 
 DNA = SequenceDomain(
-    name="dna", description="DNA sequences (letters ACGT)", default_prior="dna-8mer",
-    export_formats=("csv", "fasta"), import_formats=("csv", "fasta"), depiction=LETTERS,
-    pretrainer="designer_app.pretraining.dna", item_label="sequence", alphabet="ACGT", letter_colours=NUCLEOTIDE_COLOURS,
-    double_stranded=True, order=20,
+    name="dna",
+    description="DNA sequences (letters ACGT)",
+    default_prior="dna-8mer",
+    export_formats=("csv", "fasta"),
+    import_formats=("csv", "fasta"),
+    depiction=LETTERS,
+    pretrainer="designer_app.pretraining.dna",
+    item_label="sequence",
+    alphabet="ACGT",
+    letter_colours=NUCLEOTIDE_COLOURS,
+    double_stranded=True,
+    order=20,
 )
 PROTEIN = SequenceDomain(
-    name="protein", description="protein sequences (the 20 amino-acid letters)", default_prior="protein-ehrlich",
-    export_formats=("csv", "fasta"), import_formats=("csv", "fasta"), depiction=LETTERS,
-    pretrainer="designer_app.pretraining.protein", item_label="sequence", alphabet="ACDEFGHIKLMNPQRSTVWY",
-    letter_colours=RESIDUE_COLOURS, order=30,
+    name="protein",
+    description="protein sequences (the 20 amino-acid letters)",
+    default_prior="protein-ehrlich",
+    export_formats=("csv", "fasta"),
+    import_formats=("csv", "fasta"),
+    depiction=LETTERS,
+    pretrainer="designer_app.pretraining.protein",
+    item_label="sequence",
+    alphabet="ACDEFGHIKLMNPQRSTVWY",
+    letter_colours=RESIDUE_COLOURS,
+    order=30,
 )

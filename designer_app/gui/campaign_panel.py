@@ -41,10 +41,16 @@ def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
         ("Prior", cfg.prior or "(default for the domain)"),
         ("Oracle", cfg.oracle),
         ("Method", cfg.method),
-        ("Budget", f"{cfg.rounds} rounds × {cfg.batch_size} ({cfg.batch_schedule}) = {cfg.budget} oracle calls"
-                   + ("; repeats replaced by new designs" if cfg.top_up else "; repeats are not measured again")),
-        ("α (KL) / β (bonus)", f"{cfg.alpha:g} / {cfg.beta:g}"
-                               + ("; the last batch exploits the mean" if cfg.exploit_last and get_method(cfg.method).optimistic else "")),
+        (
+            "Budget",
+            f"{cfg.rounds} rounds × {cfg.batch_size} ({cfg.batch_schedule}) = {cfg.budget} oracle calls"
+            + ("; repeats replaced by new designs" if cfg.top_up else "; repeats are not measured again"),
+        ),
+        (
+            "α (KL) / β (bonus)",
+            f"{cfg.alpha:g} / {cfg.beta:g}"
+            + ("; the last batch exploits the mean" if cfg.exploit_last and get_method(cfg.method).optimistic else ""),
+        ),
         ("Seed", str(cfg.seed)),
     ]
     if snap is not None:
@@ -85,8 +91,9 @@ class CampaignPanel(QWidget):
 
     rollback_requested = Signal()
 
-    def __init__(self, session: CampaignSession, updates: UpdateScheduler | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: CampaignSession, updates: UpdateScheduler | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.updates = updates

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from pathlib import PurePath
-from typing import Callable, Sequence
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -137,8 +137,9 @@ class CandidateTableModel(QAbstractTableModel):
 
     def _depictions_ready(self) -> None:
         if self._rows:
-            self.dataChanged.emit(self.index(0, DEPICTION), self.index(len(self._rows) - 1, DEPICTION),
-                                  [Qt.ItemDataRole.DecorationRole])
+            self.dataChanged.emit(
+                self.index(0, DEPICTION), self.index(len(self._rows) - 1, DEPICTION), [Qt.ItemDataRole.DecorationRole]
+            )
 
     # ---- Qt model interface ------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -148,7 +149,11 @@ class CandidateTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(COLUMNS)
+        ):
             return COLUMNS[section]
         return None
 

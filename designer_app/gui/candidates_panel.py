@@ -70,9 +70,11 @@ class LabBanner(QFrame):
     def show_waiting(self, round_index: int, n_waiting: int, n_total: int, n_scored: int = 0) -> None:
         """`n_scored`: candidates of the round with a final measurement (enables the partial button)."""
         if n_waiting:
-            text = (f"<b>Round {round_index} awaits lab scores: {n_waiting} of {n_total} still to enter.</b> "
-                    "Type them in the Score column, paste a column (Ctrl+V), or import a file; then Continue"
-                    " — or go on now with the scored ones; the rest count when they arrive.")
+            text = (
+                f"<b>Round {round_index} awaits lab scores: {n_waiting} of {n_total} still to enter.</b> "
+                "Type them in the Score column, paste a column (Ctrl+V), or import a file; then Continue"
+                " — or go on now with the scored ones; the rest count when they arrive."
+            )
         else:
             text = f"<b>All scores of round {round_index} are in.</b> Press Continue to fit and fine-tune."
         self.label.setText(text)
@@ -96,8 +98,14 @@ class CandidatesPanel(QWidget):
     continue_requested = Signal()
     partial_continue_requested = Signal()
 
-    def __init__(self, session: CampaignSession, undo_stack: QUndoStack, depictions: DepictionCache,
-                 updates: UpdateScheduler | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: CampaignSession,
+        undo_stack: QUndoStack,
+        depictions: DepictionCache,
+        updates: UpdateScheduler | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.updates = updates
@@ -137,8 +145,11 @@ class CandidatesPanel(QWidget):
         table.setSortingEnabled(True)
         table.sortByColumn(ID, Qt.SortOrder.AscendingOrder)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
-                              | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
         table.setWordWrap(False)
         table.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         header = table.verticalHeader()
@@ -197,7 +208,9 @@ class CandidatesPanel(QWidget):
         self._update_round_filter([r.index for r in snap.rounds])
         awaiting = snap.awaiting_round
         if awaiting is not None and not self.session.is_running:
-            total = sum(1 for c in snap.candidates if c.round == awaiting.index and c.feasible and c.duplicate_of is None)
+            total = sum(
+                1 for c in snap.candidates if c.round == awaiting.index and c.feasible and c.duplicate_of is None
+            )
             self.banner.show_waiting(awaiting.index, len(snap.waiting()), total, snap.scored_in_awaiting())
         else:
             self.banner.hide()
@@ -272,8 +285,12 @@ class CandidatesPanel(QWidget):
     def _edit_cell(self, candidate_id: int, text: str) -> bool:
         try:
             value, status = parse_score_text(text)
-            apply_edits(self.session, self.undo_stack, [ScoreEdit(candidate_id, value, status)],
-                        f"score of candidate {candidate_id}")
+            apply_edits(
+                self.session,
+                self.undo_stack,
+                [ScoreEdit(candidate_id, value, status)],
+                f"score of candidate {candidate_id}",
+            )
         except EditError as exc:
             self.notice.emit(str(exc))
             return False
@@ -293,8 +310,10 @@ class CandidatesPanel(QWidget):
         current = self.table.currentIndex()
         start = current.row() if current.isValid() else 0
         if start + len(values) > self.proxy.rowCount():
-            self.notice.emit(f"{len(values)} scores do not fit below row {start + 1}; "
-                             f"only {self.proxy.rowCount() - start} rows are shown (check the filters)")
+            self.notice.emit(
+                f"{len(values)} scores do not fit below row {start + 1}; "
+                f"only {self.proxy.rowCount() - start} rows are shown (check the filters)"
+            )
             return 0
         try:
             edits = []

@@ -8,8 +8,8 @@ oracles and the domains each one scores from the oracle registry's `oracle_forms
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 FORMAT_LABELS = {
     "csv": "CSV table (the lab fills in the score column)",

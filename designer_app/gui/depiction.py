@@ -134,8 +134,11 @@ def render_image_file(path: str, size: int) -> QImage:
     image = QImage(path) if path and Path(path).is_file() else QImage()
     if image.isNull():
         return placeholder(size, "missing" if not (path and Path(path).exists()) else "unreadable")
-    mode = (Qt.TransformationMode.FastTransformation if max(image.width(), image.height()) <= size
-            else Qt.TransformationMode.SmoothTransformation)  # upscaled pixels stay sharp squares
+    mode = (
+        Qt.TransformationMode.FastTransformation
+        if max(image.width(), image.height()) <= size
+        else Qt.TransformationMode.SmoothTransformation
+    )  # upscaled pixels stay sharp squares
     return image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, mode)
 
 
@@ -174,8 +177,9 @@ class DepictionCache(QObject):
 
     ready = Signal()
 
-    def __init__(self, domain: str = "molecules", capacity: int = 4000, max_bytes: int = 256 << 20,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, domain: str = "molecules", capacity: int = 4000, max_bytes: int = 256 << 20, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.domain = domain
         self.capacity = capacity

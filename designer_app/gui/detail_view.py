@@ -7,7 +7,7 @@ lab user can see what was typed, when, and what it replaced. The picture is the 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -83,8 +83,11 @@ class DetailView(QWidget):
         self.title.setText(f"Candidate {c.id} · round {c.round}")
         self.item.setText(c.item or "(not decoded)")
         self.fields["Score"].setText(_fmt(c.score) + (f" (spread {_fmt(c.score_spread, 3)})" if c.score_spread else ""))
-        self.fields["Status"].setText(status + (f" — {c.reason}" if c.reason else "")
-                                      + (f" — same as candidate {c.duplicate_of}" if c.duplicate_of else ""))
+        self.fields["Status"].setText(
+            status
+            + (f" — {c.reason}" if c.reason else "")
+            + (f" — same as candidate {c.duplicate_of}" if c.duplicate_of else "")
+        )
         self.fields["Replicates"].setText(str(c.n_replicates))
         self.fields["Predicted"].setText(
             "—" if c.predicted_mean is None else f"{_fmt(c.predicted_mean, 4)} ± {_fmt(c.predicted_std, 3)}"
@@ -94,8 +97,15 @@ class DetailView(QWidget):
         self.fields["Note"].setText(history[-1].note if history and history[-1].note else "—")
         self.history.setRowCount(len(history))
         for row, m in enumerate(history):
-            cells = (str(m.id), _fmt(m.value), m.status, m.source, m.note, m.created_at.replace("T", " ")[:19],
-                     "" if m.replaces is None else f"#{m.replaces}")
+            cells = (
+                str(m.id),
+                _fmt(m.value),
+                m.status,
+                m.source,
+                m.note,
+                m.created_at.replace("T", " ")[:19],
+                "" if m.replaces is None else f"#{m.replaces}",
+            )
             for col, text in enumerate(cells):
                 self.history.setItem(row, col, QTableWidgetItem(text))
         self.history.resizeColumnsToContents()

@@ -52,7 +52,10 @@ def top_for(snap: Snapshot, n: int | None, min_score: float | None, round_index:
     eligible = sum(
         1
         for c in snap.candidates
-        if c.item and c.score is not None and c.duplicate_of is None and c.score >= min_score
+        if c.item
+        and c.score is not None
+        and c.duplicate_of is None
+        and c.score >= min_score
         and (round_index is None or c.round == round_index)
     )
     return eligible if n is None else min(n, eligible)
@@ -131,8 +134,12 @@ class ExportDialog(QDialog):
         n = self.top.value() or None
         min_score = self.min_score.value() if self.use_min.isChecked() else None
         round_index = self.round.currentData()
-        return ExportRequest(Path(self.path.text()).expanduser(), self.format.currentText(),
-                             top_for(self.snapshot, n, min_score, round_index), round_index)
+        return ExportRequest(
+            Path(self.path.text()).expanduser(),
+            self.format.currentText(),
+            top_for(self.snapshot, n, min_score, round_index),
+            round_index,
+        )
 
     def _accept(self) -> None:
         req = self.request()

@@ -30,8 +30,13 @@ from PySide6.QtWidgets import (
 from designer_app.io.score_formats import FIELD_ALIASES, decode, sniff_delimiter
 
 FIELDS = ("id", "item", "score", "status", "note")
-_LABELS = {"id": "Candidate id", "item": "Item (SMILES / sequence)", "score": "Score", "status": "Status",
-           "note": "Note"}
+_LABELS = {
+    "id": "Candidate id",
+    "item": "Item (SMILES / sequence)",
+    "score": "Score",
+    "status": "Status",
+    "note": "Note",
+}
 _NONE = "(not in file)"
 PREVIEW_ROWS = 20
 
@@ -145,8 +150,10 @@ class ImportDialog(QDialog):
         from designer_app.io import read_scores
 
         parsed = read_scores(self.path, valid_only=True, domain=self.domain)
-        rows = [[str(r.candidate_id or ""), r.item or "", "" if r.value is None else f"{r.value:g}", r.status, r.note]
-                for r in parsed.rows[:PREVIEW_ROWS]]
+        rows = [
+            [str(r.candidate_id or ""), r.item or "", "" if r.value is None else f"{r.value:g}", r.status, r.note]
+            for r in parsed.rows[:PREVIEW_ROWS]
+        ]
         self._show_rows(["id", "item", "score", "status", "note"], rows)
         if parsed.rejected:
             line, why = parsed.rejected[0]

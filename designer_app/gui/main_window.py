@@ -94,9 +94,11 @@ class MainWindow(QMainWindow):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock_{key}")  # saveState identifies docks by objectName
             dock.setWidget(widget)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                             | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            dock.setFeatures(
+                QDockWidget.DockWidgetFeature.DockWidgetMovable
+                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            )
             self.addDockWidget(area, dock)
             docks[key] = dock
         self.splitDockWidget(docks["reward"], docks["regret"], Qt.Orientation.Horizontal)
@@ -123,8 +125,9 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.close_action = self._action("&Close campaign", self.close_campaign, QKeySequence.StandardKey.Close)
-        self.import_action = self._action("&Import scores…", self.import_scores, "Ctrl+I",
-                                          "Import lab scores from CSV, SDF or FASTA")
+        self.import_action = self._action(
+            "&Import scores…", self.import_scores, "Ctrl+I", "Import lab scores from CSV, SDF or FASTA"
+        )
         self.export_action = self._action("&Export top candidates…", self.export_top, "Ctrl+E")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
@@ -137,15 +140,22 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        self.paste_action = self._action("&Paste scores", self.candidates_panel.paste_scores, None,
-                                         "Paste a column of scores into the Score column from the current row")
+        self.paste_action = self._action(
+            "&Paste scores",
+            self.candidates_panel.paste_scores,
+            None,
+            "Paste a column of scores into the Score column from the current row",
+        )
         for action in (self.undo_action, self.redo_action, self.paste_action):
             edit_menu.addAction(action)
 
         campaign_menu = bar.addMenu("&Campaign")
         self.rollback_action = self._action(
-            "&Roll back round…", self.rollback_round, None,
-            "Discard a round's fine-tuned model and unscored proposals (measurements are kept) and propose it again")
+            "&Roll back round…",
+            self.rollback_round,
+            None,
+            "Discard a round's fine-tuned model and unscored proposals (measurements are kept) and propose it again",
+        )
         campaign_menu.addAction(self.rollback_action)
 
         view_menu = bar.addMenu("&View")
@@ -225,7 +235,9 @@ class MainWindow(QMainWindow):
 
     def open_dialog(self) -> None:
         start = campaigns_dir(self.home)
-        folder = QFileDialog.getExistingDirectory(self, "Open campaign folder", str(start if start.exists() else Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self, "Open campaign folder", str(start if start.exists() else Path.home())
+        )
         if folder:
             self.open_campaign(folder)
 
@@ -250,8 +262,9 @@ class MainWindow(QMainWindow):
         if not self.session.is_open:
             return None
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import scores", str(self.session.folder),
-                                                  "Score files (*.csv *.tsv *.txt *.sdf *.fasta *.fa)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import scores", str(self.session.folder), "Score files (*.csv *.tsv *.txt *.sdf *.fasta *.fa)"
+            )
             if not path:
                 return None
         dialog = ImportDialog(path, self.session.config.domain, self)
@@ -262,21 +275,31 @@ class MainWindow(QMainWindow):
 
     def _run_import(self, dialog: ImportDialog) -> None:
         try:
-            report = campaigns.import_scores(self.session.store, dialog.import_path(), dialog.add_new.isChecked(),
-                                             dialog.replicate.isChecked(), dialog.valid_only.isChecked())
+            report = campaigns.import_scores(
+                self.session.store,
+                dialog.import_path(),
+                dialog.add_new.isChecked(),
+                dialog.replicate.isChecked(),
+                dialog.valid_only.isChecked(),
+            )
         except Exception as exc:  # ScoreFileError, CampaignError: nothing was written
             self.show_error("Import failed — nothing was imported", str(exc))
             return
         finally:
             dialog.cleanup()
-        text = (f"imported {dialog.path.name}: {report.stored} scores stored, {report.unchanged} unchanged, "
-                f"{report.added_candidates} new candidates, {len(report.rejected)} rejected")
+        text = (
+            f"imported {dialog.path.name}: {report.stored} scores stored, {report.unchanged} unchanged, "
+            f"{report.added_candidates} new candidates, {len(report.rejected)} rejected"
+        )
         self.log_panel.log(text)
         self.statusBar().showMessage(text, 10000)
         if report.rejected:
             lines = "\n".join(f"line {line}: {why}" for line, why in report.rejected)
-            self.show_error("Some rows were not imported", f"{len(report.rejected)} row(s) were rejected; the others "
-                            "were imported.", lines)
+            self.show_error(
+                "Some rows were not imported",
+                f"{len(report.rejected)} row(s) were rejected; the others were imported.",
+                lines,
+            )
         self.session.refresh()
 
     def export_top(self) -> ExportDialog | None:
@@ -321,15 +344,20 @@ class MainWindow(QMainWindow):
             report = self.session.rollback(round_index)
         except Exception as exc:  # StoreError (no such round), CampaignError (engine running), OSError
             expected = isinstance(exc, (StoreError, campaigns.CampaignError))
-            self.show_error(f"Could not roll back round {round_index}",
-                            f"{exc}\n\nThe campaign is still open.", "" if expected else traceback.format_exc())
+            self.show_error(
+                f"Could not roll back round {round_index}",
+                f"{exc}\n\nThe campaign is still open.",
+                "" if expected else traceback.format_exc(),
+            )
             return None
         self.training_plot.drop_rounds(report.rounds[0])  # those steps trained the discarded models
         self.training_plot.redraw()
         which = ", ".join(map(str, report.rounds))
-        text = (f"rolled back round(s) {which}: {report.discarded_candidates} unscored proposals and "
-                f"{len(report.discarded_checkpoints)} model file(s) discarded (kept in checkpoints/discarded), "
-                f"{report.kept_candidates} measured candidates kept; Continue proposes round {report.rounds[0]} again")
+        text = (
+            f"rolled back round(s) {which}: {report.discarded_candidates} unscored proposals and "
+            f"{len(report.discarded_checkpoints)} model file(s) discarded (kept in checkpoints/discarded), "
+            f"{report.kept_candidates} measured candidates kept; Continue proposes round {report.rounds[0]} again"
+        )
         self.log_panel.log(text)
         self.statusBar().showMessage(text, 15000)
         return report
@@ -377,8 +405,7 @@ class MainWindow(QMainWindow):
         if isinstance(event, ev.FinetuneProgress):
             self.training_plot.add(event)
             for name in self.training_plot.NAMES:  # three plots: repainted at three ticks
-                self.updates.request(f"training:{name}", lambda name=name: self.training_plot.redraw(name),
-                                     heavy=True)
+                self.updates.request(f"training:{name}", lambda name=name: self.training_plot.redraw(name), heavy=True)
         elif isinstance(event, ev.ScoresAwaited):
             self.statusBar().showMessage(f"Round {event.round} waits for {event.n_waiting} lab scores")
             self.docks["candidates"].raise_()

@@ -41,8 +41,28 @@ def box_path(x: float, values: list[float], half: float = 0.3) -> tuple[np.ndarr
     q1, med, q3 = np.percentile(values, [25, 50, 75])
     lo, hi = min(values), max(values)
     n = math.nan
-    xs = [x - half, x + half, x + half, x - half, x - half, n, x - half, x + half, n, x, x, n, x, x, n,
-          x - half / 2, x + half / 2, n, x - half / 2, x + half / 2]
+    xs = [
+        x - half,
+        x + half,
+        x + half,
+        x - half,
+        x - half,
+        n,
+        x - half,
+        x + half,
+        n,
+        x,
+        x,
+        n,
+        x,
+        x,
+        n,
+        x - half / 2,
+        x + half / 2,
+        n,
+        x - half / 2,
+        x + half / 2,
+    ]
     ys = [q1, q1, q3, q3, q1, n, med, med, n, q3, hi, n, q1, lo, n, hi, hi, n, lo, lo]
     return np.array(xs, dtype=float), np.array(ys, dtype=float)
 
@@ -196,10 +216,12 @@ class RegretPlot(QWidget):
         self.regret_plot.setLabel("bottom", "oracle calls")
         self.regret_plot.setXLink(self.best_plot)
         self.best_plot.hideAxis("bottom")  # x-linked: the lower plot's axis says it for both
-        self.scores = self.best_plot.plot(pen=None, symbol="o", symbolSize=4, symbolBrush=_ORANGE + "88",
-                                          symbolPen=None, name="measured")
-        self.best = self.best_plot.plot(pen=pg.mkPen(_BLUE, width=2), stepMode=None, name="best so far",
-                                        connect="finite")
+        self.scores = self.best_plot.plot(
+            pen=None, symbol="o", symbolSize=4, symbolBrush=_ORANGE + "88", symbolPen=None, name="measured"
+        )
+        self.best = self.best_plot.plot(
+            pen=pg.mkPen(_BLUE, width=2), stepMode=None, name="best so far", connect="finite"
+        )
         self.regret = self.regret_plot.plot(pen=pg.mkPen(_RED, width=2), connect="finite")
         self.ranges = (RangeKeeper(self.best_plot), RangeKeeper(self.regret_plot, x_linked=True))
         self.note = QLabel("Simple regret needs the oracle's optimum (set one in the campaign's oracle).")
@@ -342,9 +364,13 @@ class TrainingPlot(QWidget):
 
     def _mark_round(self, x: int, round_index: int) -> None:
         for name, plot in self.plots.items():
-            line = pg.InfiniteLine(pos=x, angle=90, pen=pg.mkPen("#999999", style=pg.QtCore.Qt.PenStyle.DashLine),
-                                   label=f"round {round_index}" if name == "reward" else None,
-                                   labelOpts={"position": 0.9, "color": "#666666"})
+            line = pg.InfiniteLine(
+                pos=x,
+                angle=90,
+                pen=pg.mkPen("#999999", style=pg.QtCore.Qt.PenStyle.DashLine),
+                label=f"round {round_index}" if name == "reward" else None,
+                labelOpts={"position": 0.9, "color": "#666666"},
+            )
             plot.addItem(line)
             self._marks.append((plot, line))
 

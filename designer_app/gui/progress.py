@@ -7,8 +7,8 @@ fixed weights, which is rough, but the ETA is re-estimated from the measured pac
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from designer_app import events as ev
 
@@ -36,8 +36,13 @@ class ProgressTracker:
         clock: seconds, monotonic (injectable for tests).
     """
 
-    def __init__(self, n_rounds: int, done_rounds: int, goal_rounds: int | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        n_rounds: int,
+        done_rounds: int,
+        goal_rounds: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.n_rounds = max(1, n_rounds)
         self.done = done_rounds
         self.goal = min(self.n_rounds, goal_rounds if goal_rounds is not None else self.n_rounds)
@@ -98,7 +103,7 @@ class ProgressTracker:
 
 
 def format_eta(seconds: float | None) -> str:
-    """"ETA 1 min 05 s"; empty when unknown."""
+    """ "ETA 1 min 05 s"; empty when unknown."""
     if seconds is None:
         return ""
     s = int(round(seconds))

@@ -16,7 +16,8 @@ recommendation, a value the user typed is a decision, and the two look the same 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
 
@@ -67,7 +68,7 @@ def _fmt(value: Any) -> str:
 
 
 def describe(recommended: dict) -> str:
-    """"α 0.0003, fine-tune steps 20, fine-tune batch size 16" ("" for no recommendation)."""
+    """ "α 0.0003, fine-tune steps 20, fine-tune batch size 16" ("" for no recommendation)."""
     return ", ".join(f"{label(k)} {_fmt(v)}" for k, v in flatten(recommended).items())
 
 
@@ -103,8 +104,9 @@ class RecommendedFields:
         on_edit: called after the user changed a field (the note says whose value is used).
     """
 
-    def __init__(self, fields: dict[str, QWidget], defaults: dict[str, Any],
-                 on_edit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, fields: dict[str, QWidget], defaults: dict[str, Any], on_edit: Callable[[], None] | None = None
+    ) -> None:
         self.fields = fields
         self.defaults = defaults
         self.edited: set[str] = set()

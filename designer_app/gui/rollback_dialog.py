@@ -63,8 +63,10 @@ def plan_html(plan: RollbackPlan) -> str:
     which = _rounds_text(plan.rounds)
     later = "" if len(plan.rounds) == 1 else f" (with every later round: they built on round {plan.first}'s model)"
     if plan.kept:
-        kept = (f"the {_count(plan.kept, 'candidate')} of {which} with a score, a failed or pending measurement, "
-                f"or added by you {'stays' if plan.kept == 1 else 'stay'}, with their scores")
+        kept = (
+            f"the {_count(plan.kept, 'candidate')} of {which} with a score, a failed or pending measurement, "
+            f"or added by you {'stays' if plan.kept == 1 else 'stay'}, with their scores"
+        )
     else:
         kept = f"no candidate of {which} has one yet"
     before = tuple(range(1, plan.first))
@@ -82,8 +84,10 @@ def plan_html(plan: RollbackPlan) -> str:
         "refits the reward model on all measurements and fine-tunes again.",
     ]
     bullets = "".join(f"<li>{item}</li>" for item in items)
-    return (f"<p><b>Roll back {html.escape(which)}</b>{html.escape(later)}:</p><ul>{bullets}</ul>"
-            "<p><b>This cannot be undone from the app.</b></p>")
+    return (
+        f"<p><b>Roll back {html.escape(which)}</b>{html.escape(later)}:</p><ul>{bullets}</ul>"
+        "<p><b>This cannot be undone from the app.</b></p>"
+    )
 
 
 class RollbackDialog(QDialog):

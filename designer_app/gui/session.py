@@ -273,8 +273,13 @@ class CampaignSession(QObject):
         self._paused = False
         self._failure = None
         worker = create_worker(
-            guarded_engine_events, self.folder, max_rounds, self._stop.is_set, allow_partial,
-            _start_thread=False, _ignore_errors=True,
+            guarded_engine_events,
+            self.folder,
+            max_rounds,
+            self._stop.is_set,
+            allow_partial,
+            _start_thread=False,
+            _ignore_errors=True,
         )
         worker.yielded.connect(self._on_event)
         worker.returned.connect(self._on_engine_returned)
@@ -374,8 +379,9 @@ class CampaignSession(QObject):
         self._reload = False
         self._loading_generation = self._generation
         previous = self.snapshot if changed is not None else None
-        worker = create_worker(load_snapshot, self.folder, self._optimum, previous, changed,
-                               _start_thread=False, _ignore_errors=True)
+        worker = create_worker(
+            load_snapshot, self.folder, self._optimum, previous, changed, _start_thread=False, _ignore_errors=True
+        )
         worker.returned.connect(self._on_snapshot)
         worker.errored.connect(self._on_snapshot_error)
         worker.finished.connect(self._on_loader_finished)

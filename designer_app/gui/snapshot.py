@@ -8,9 +8,9 @@ No Qt here, so the loading function is plain and testable.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection
 
 from designer_app.config import CampaignConfig
 from designer_app.core import metrics
@@ -71,7 +71,10 @@ class Snapshot:
         return [
             c
             for c in self.candidates
-            if c.round == r.index and c.feasible and c.duplicate_of is None and c.score_status in ("unscored", "pending")
+            if c.round == r.index
+            and c.feasible
+            and c.duplicate_of is None
+            and c.score_status in ("unscored", "pending")
         ]
 
     def scored_in_awaiting(self) -> int:
@@ -86,8 +89,12 @@ class Snapshot:
         return next((r for r in self.rounds if r.status != DONE), None)
 
 
-def load_snapshot(folder: str | Path, optimum: float | None | _Unknown = UNKNOWN, previous: Snapshot | None = None,
-                  changed_rounds: Collection[int] | None = None) -> Snapshot:
+def load_snapshot(
+    folder: str | Path,
+    optimum: float | None | _Unknown = UNKNOWN,
+    previous: Snapshot | None = None,
+    changed_rounds: Collection[int] | None = None,
+) -> Snapshot:
     """Read a campaign with a private read-only connection. `optimum` is passed back in once known,
     because finding it may import a user's oracle file, which must not happen on every refresh.
 

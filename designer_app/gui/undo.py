@@ -7,7 +7,7 @@ restore the previous values (designer_app.editing). The history in the store kee
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from PySide6.QtGui import QUndoCommand
 

@@ -96,7 +96,11 @@ def functions_in(path: str) -> list[str]:
         tree = ast.parse(Path(path).read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return []
-    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("_")]
+    return [
+        n.name
+        for n in tree.body
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("_")
+    ]
 
 
 class DomainPage(QWizardPage):
@@ -121,7 +125,7 @@ class DomainPage(QWizardPage):
 
 
 class PriorPage(QWizardPage):
-    def __init__(self, wizard: "NewCampaignWizard") -> None:
+    def __init__(self, wizard: NewCampaignWizard) -> None:
         super().__init__()
         self.wiz = wizard
         self.setTitle("Prior")
@@ -211,14 +215,23 @@ class PriorPage(QWizardPage):
 class OraclePage(QWizardPage):
     KINDS = ("builtin", "python", "command", "manual")
 
-    def __init__(self, wizard: "NewCampaignWizard") -> None:
+    def __init__(self, wizard: NewCampaignWizard) -> None:
         super().__init__()
         self.wiz = wizard
         self.setTitle("Oracle")
         self.setSubTitle("What measures a candidate. All oracles are maximised.")
-        self.radios = {k: QRadioButton(t) for k, t in zip(self.KINDS, (
-            "Built-in score:", "Python function in a file:", "Command line (CSV id,item on stdin; id,score on stdout):",
-            "Manual: I enter or import lab measurements"))}
+        self.radios = {
+            k: QRadioButton(t)
+            for k, t in zip(
+                self.KINDS,
+                (
+                    "Built-in score:",
+                    "Python function in a file:",
+                    "Command line (CSV id,item on stdin; id,score on stdout):",
+                    "Manual: I enter or import lab measurements",
+                ),
+            )
+        }
         group = QButtonGroup(self)
         for r in self.radios.values():
             group.addButton(r)
@@ -315,7 +328,9 @@ class OraclePage(QWizardPage):
         except ValueError:
             self.error.setText(f"Known optimum '{self.optimum.text()}' is not a number; leave it empty if unknown.")
             return False
-        if self.kind() == "python" and (not self.python_file.text().strip() or not self.python_function.currentText().strip()):
+        if self.kind() == "python" and (
+            not self.python_file.text().strip() or not self.python_function.currentText().strip()
+        ):
             self.error.setText("Choose a .py file and the function in it that returns one score per item.")
             return False
         if self.kind() == "command" and not self.command.text().strip():
@@ -331,7 +346,7 @@ class OraclePage(QWizardPage):
 
 
 class MethodPage(QWizardPage):
-    def __init__(self, wizard: "NewCampaignWizard") -> None:
+    def __init__(self, wizard: NewCampaignWizard) -> None:
         super().__init__()
         self.wiz = wizard
         self.setTitle("Method and budget")
@@ -354,12 +369,14 @@ class MethodPage(QWizardPage):
         self.top_up.setToolTip(
             "A proposal that repeats a design measured before (or is infeasible) is not measured again. Checked, "
             "the round draws further samples from the same model until it holds the full batch of new designs "
-            f"(up to {TOP_UP_PASSES} extra passes), so the lab gets the batch size it planned for.")
+            f"(up to {TOP_UP_PASSES} extra passes), so the lab gets the batch size it planned for."
+        )
         self.exploit_last = QCheckBox("Last batch: best guesses, no exploration")
         self.exploit_last.setToolTip(
             "The optimistic methods fine-tune towards mean + bonus so that each batch also teaches the reward "
             "model. No round learns from the last batch, so checked, the model that proposes it is fine-tuned "
-            "on the reward model's mean alone.")
+            "on the reward model's mean alone."
+        )
         self.advanced = QPlainTextEdit()
         self.advanced.setPlaceholderText("Advanced settings, one per line, e.g.\nfinetune.steps=20\nreward.n_heads=3")
         self.advanced.setMaximumHeight(90)
@@ -372,10 +389,18 @@ class MethodPage(QWizardPage):
         self._recommended: dict = {}
         self._source = ""
         # The fields a prior's recommendation may fill in (recommended.py); keys are config fields.
-        fields = {"method": self.method, "rounds": self.rounds, "batch_size": self.batch_size,
-                  "batch_schedule": self.schedule, "alpha": self.alpha, "beta": self.beta, "seed": self.seed}
+        fields = {
+            "method": self.method,
+            "rounds": self.rounds,
+            "batch_size": self.batch_size,
+            "batch_schedule": self.schedule,
+            "alpha": self.alpha,
+            "beta": self.beta,
+            "seed": self.seed,
+        }
         self.recommended_fields = RecommendedFields(
-            fields, {key: getattr(defaults, key) for key in fields}, on_edit=self._show_note)
+            fields, {key: getattr(defaults, key) for key in fields}, on_edit=self._show_note
+        )
         form = QFormLayout(self)
         form.addRow(self.note)
         form.addRow("Method:", self.method)
@@ -462,7 +487,7 @@ class MethodPage(QWizardPage):
 
 
 class NamePage(QWizardPage):
-    def __init__(self, wizard: "NewCampaignWizard") -> None:
+    def __init__(self, wizard: NewCampaignWizard) -> None:
         super().__init__()
         self.wiz = wizard
         self.setTitle("Name")

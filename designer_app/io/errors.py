@@ -59,8 +59,9 @@ class ScoreFileError(ValueError):
         return (_rebuild, (self.__class__, str(self), self.file, self.line, self.column, self.reason, self.detail))
 
 
-def _rebuild(cls: type[ScoreFileError], message: str, file: str, line: int | None, column: str | None,
-             reason: str, detail: str) -> ScoreFileError:
+def _rebuild(
+    cls: type[ScoreFileError], message: str, file: str, line: int | None, column: str | None, reason: str, detail: str
+) -> ScoreFileError:
     err = cls.__new__(cls)
     ValueError.__init__(err, message)
     err.file, err.line, err.column, err.reason, err.detail = file, line, column, reason, detail

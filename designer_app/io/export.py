@@ -13,9 +13,9 @@ import io
 import logging
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from designer_app.atomic import atomic_write_text
 
@@ -24,7 +24,14 @@ __all__ = ["ExportRow", "CSV_COLUMNS", "write_csv", "write_sdf", "write_fasta"]
 log = logging.getLogger(__name__)
 
 CSV_COLUMNS: tuple[str, ...] = (
-    "id", "round", "item", "score", "status", "predicted_mean", "predicted_std", "feasible",
+    "id",
+    "round",
+    "item",
+    "score",
+    "status",
+    "predicted_mean",
+    "predicted_std",
+    "feasible",
 )
 
 
@@ -86,16 +93,28 @@ def write_csv(rows: Sequence[ExportRow], path: str | Path) -> Path:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, *extra_keys])
     for row in rows:
-        fixed = (row.id, row.round, row.item, row.score, row.status, row.predicted_mean, row.predicted_std,
-                 row.feasible)
+        fixed = (
+            row.id,
+            row.round,
+            row.item,
+            row.score,
+            row.status,
+            row.predicted_mean,
+            row.predicted_std,
+            row.feasible,
+        )
         writer.writerow([_cell(v) for v in fixed] + [_cell(row.extra.get(k)) for k in extra_keys])
     return atomic_write_text(path, buffer.getvalue())
 
 
 def _properties(row: ExportRow) -> list[tuple[str, object]]:
     fixed: list[tuple[str, object]] = [
-        ("id", row.id), ("round", row.round), ("score", row.score), ("status", row.status),
-        ("predicted_mean", row.predicted_mean), ("predicted_std", row.predicted_std),
+        ("id", row.id),
+        ("round", row.round),
+        ("score", row.score),
+        ("status", row.status),
+        ("predicted_mean", row.predicted_mean),
+        ("predicted_std", row.predicted_std),
         ("feasible", row.feasible),
     ]
     names = {name for name, _ in fixed}
@@ -127,8 +146,9 @@ def write_sdf(rows: Sequence[ExportRow], path: str | Path, *, skipped: list[int]
         data = "".join(f"> <{name}>\n{_sdf_value(value)}\n\n" for name, value in _properties(row))
         parts.append(Chem.MolToMolBlock(mol) + data + "$$$$\n")
     if missed:
-        log.warning("SDF export %s: skipped %d row(s) whose SMILES RDKit cannot parse (ids %s)",
-                    path, len(missed), missed[:20])
+        log.warning(
+            "SDF export %s: skipped %d row(s) whose SMILES RDKit cannot parse (ids %s)", path, len(missed), missed[:20]
+        )
         if skipped is not None:
             skipped.extend(missed)
     return atomic_write_text(path, "".join(parts))
@@ -152,7 +172,8 @@ def write_fasta(rows: Sequence[ExportRow], path: str | Path) -> Path:
         if not row.item or any(ch.isspace() for ch in row.item) or ">" in row.item:
             raise ValueError(f"candidate {row.id}: item {row.item!r} cannot be written as a FASTA sequence")
         status = "_".join(row.status.split())  # header fields are split on spaces
-        lines.append(f">id={row.id} round={row.round} score={_cell(row.score)} "
-                     f"std={_cell(row.predicted_std)} status={status}")
+        lines.append(
+            f">id={row.id} round={row.round} score={_cell(row.score)} std={_cell(row.predicted_std)} status={status}"
+        )
         lines.append(row.item)
     return atomic_write_text(path, "".join(line + "\n" for line in lines))

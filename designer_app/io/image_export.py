@@ -10,14 +10,15 @@ atomically; an existing folder is updated in place.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from designer_app.io.export import ExportRow, write_csv
 from designer_app.atomic import atomic_write_bytes
+from designer_app.io.export import ExportRow, write_csv
 
 __all__ = ["ContactSheetConfig", "contact_sheet", "write_png_folder", "png_name"]
 
@@ -41,8 +42,9 @@ class ContactSheetConfig:
     background: int = 255
 
 
-def contact_sheet(images: Sequence[Any], captions: Sequence[str] | None = None,
-                  cfg: ContactSheetConfig = ContactSheetConfig()) -> Any:
+def contact_sheet(
+    images: Sequence[Any], captions: Sequence[str] | None = None, cfg: ContactSheetConfig = ContactSheetConfig()
+) -> Any:
     """PIL images -> one RGB PIL image with a grid of them (and captions under each when given)."""
     from PIL import Image, ImageDraw
 
@@ -78,8 +80,9 @@ def png_name(row: ExportRow) -> str:
     return f"id{row.id}_round{row.round}_score{score}.png"
 
 
-def write_png_folder(rows: Sequence[ExportRow], out: str | Path, cfg: ContactSheetConfig = ContactSheetConfig()
-                     ) -> tuple[Path, int, list[int]]:
+def write_png_folder(
+    rows: Sequence[ExportRow], out: str | Path, cfg: ContactSheetConfig = ContactSheetConfig()
+) -> tuple[Path, int, list[int]]:
     """Copy each row's PNG into `out` (named by png_name), write contact_sheet.png and candidates.csv.
 
     Returns:
@@ -89,8 +92,10 @@ def write_png_folder(rows: Sequence[ExportRow], out: str | Path, cfg: ContactShe
 
     out = Path(out)
     if out.suffix.lower() == ".png" or (out.exists() and not out.is_dir()):
-        raise ValueError(f"PNG export writes a folder of PNGs and a contact sheet, not one file: give a folder "
-                         f"path such as {out.with_suffix('')}")
+        raise ValueError(
+            f"PNG export writes a folder of PNGs and a contact sheet, not one file: give a folder "
+            f"path such as {out.with_suffix('')}"
+        )
     out.mkdir(parents=True, exist_ok=True)
     ordered = sorted(rows, key=lambda r: (r.score is None, -(r.score or 0.0), r.id))
     images, captions, missing, csv_rows = [], [], [], []

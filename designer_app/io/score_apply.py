@@ -20,15 +20,15 @@ What a row means (the lab-data semantics of the campaign):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
+from designer_app import faults
 from designer_app.core.protocols import FAILED, OK, PENDING, OracleResult
 from designer_app.core.records import NewCandidate
 from designer_app.io.errors import ScoreFileError
 from designer_app.io.score_import import ScoreRow, read_scores
-from designer_app import faults
 from designer_app.store import CampaignStore, StoreError
 from designer_app.store.scores import current_rows
 
@@ -105,6 +105,7 @@ def apply_scores(
             for c in by_key.values():
                 by_domain_key.setdefault(_domain_key(domain, c.item) or c.key, c)
         return by_domain_key.get(key)
+
     current = _current(store)
     scores = store.effective_scores()
     rejected = list(parsed.rejected)
@@ -130,18 +131,26 @@ def apply_scores(
         if row.candidate_id is not None:
             cand = everyone.get(row.candidate_id)
             if cand is None:
-                refuse(row, f"id {row.candidate_id} is not a candidate of campaign '{cfg.get('name')}'; copy the id "
-                       "unchanged from the exported file, or give only the item")
+                refuse(
+                    row,
+                    f"id {row.candidate_id} is not a candidate of campaign '{cfg.get('name')}'; copy the id "
+                    "unchanged from the exported file, or give only the item",
+                )
                 continue
             if key is not None and key != cand.key and key != _domain_key(domain, cand.item):
-                refuse(row, f"id {row.candidate_id} is {cand.item}, but the file says {row.item}; fix the id or the item")
+                refuse(
+                    row, f"id {row.candidate_id} is {cand.item}, but the file says {row.item}; fix the id or the item"
+                )
                 continue
         else:
             cand = find(key)
             if cand is None:
                 if not add_new:
-                    refuse(row, f"{row.item} is not a candidate of this campaign; pass --add-new (or tick 'add "
-                           "as my own candidates') to add it with its score")
+                    refuse(
+                        row,
+                        f"{row.item} is not a candidate of this campaign; pass --add-new (or tick 'add "
+                        "as my own candidates') to add it with its score",
+                    )
                 elif key in new_items:
                     refuse(row, f"{row.item} is the same design as line {new_items[key][0]}; keep one row")
                 else:
@@ -156,9 +165,11 @@ def apply_scores(
         # An exported file sent back with its already-measured rows untouched carries the replicates'
         # mean: that is no new measurement either (repr round-trips floats exactly, hence ==).
         is_mean = row.status == OK and mean is not None and mean.value is not None and row.value == mean.value
-        if (same and (not replicate or any(m.source == f"import:{name}" for m in same))) or (
-            row.status == PENDING and final
-        ) or (is_mean and not replicate):
+        if (
+            (same and (not replicate or any(m.source == f"import:{name}" for m in same)))
+            or (row.status == PENDING and final)
+            or (is_mean and not replicate)
+        ):
             unchanged += 1
             continue
         plan.append(_Planned(target, result, None if replicate or not existing else existing[-1].id))
@@ -169,8 +180,10 @@ def apply_scores(
         if new:
             latest = max((r.index for r in store.rounds()), default=None)
             if latest is None:
-                raise StoreError("the campaign has no round yet; run it once (`designer-app run NAME`) before "
-                                 "adding your own candidates")
+                raise StoreError(
+                    "the campaign has no round yet; run it once (`designer-app run NAME`) before "
+                    "adding your own candidates"
+                )
             added_ids = store.add_candidates(latest, [c for c, _ in new])
             plan += [_Planned(cid, res, None) for cid, (_, res) in zip(added_ids, new)]
         store.record_measurements(
@@ -180,11 +193,19 @@ def apply_scores(
         )
         faults.point("commit:import")
     faults.point("committed:import")
-    store.log_event(None, "ScoresImported", {
-        "file": str(path), "stored": len(plan), "unchanged": unchanged, "added_candidates": len(added_ids),
-        "rejected": len(rejected), "failed": sum(p.result.status == FAILED for p in plan),
-        "pending": sum(p.result.status == PENDING for p in plan),
-    })
+    store.log_event(
+        None,
+        "ScoresImported",
+        {
+            "file": str(path),
+            "stored": len(plan),
+            "unchanged": unchanged,
+            "added_candidates": len(added_ids),
+            "rejected": len(rejected),
+            "failed": sum(p.result.status == FAILED for p in plan),
+            "pending": sum(p.result.status == PENDING for p in plan),
+        },
+    )
     return ImportReport(len(plan), unchanged, len(added_ids), rejected, warnings)
 
 
@@ -197,13 +218,16 @@ def _new_candidates(new_items, canonical, domain, encode: Encoder | None, warnin
         latents = list(encode(items))
         missing = [item for item, latent in zip(items, latents) if latent is None]
         if missing:
-            warnings.append(f"{len(missing)} added item(s) cannot be represented by the campaign's prior, so the "
-                            f"reward model cannot learn from them (their scores are stored): {', '.join(missing[:5])}")
+            warnings.append(
+                f"{len(missing)} added item(s) cannot be represented by the campaign's prior, so the "
+                f"reward model cannot learn from them (their scores are stored): {', '.join(missing[:5])}"
+            )
     out = []
     for key, item, latent in zip(keys, items, latents):
         feasible, reason = domain.feasibility(item)
-        candidate = NewCandidate(item, key, feasible, reason, latent=None if latent is None else list(latent),
-                                 source="user")
+        candidate = NewCandidate(
+            item, key, feasible, reason, latent=None if latent is None else list(latent), source="user"
+        )
         out.append((candidate, new_items[key][1]))
     return out
 

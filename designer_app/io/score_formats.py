@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from designer_app.io.errors import ScoreFileError
 
@@ -66,8 +66,9 @@ def decode(data: bytes, file: str) -> str:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise ScoreFileError(file, "starts like UTF-16 text but cannot be decoded; save it again as "
-                                 "'CSV UTF-8'") from None
+            raise ScoreFileError(
+                file, "starts like UTF-16 text but cannot be decoded; save it again as 'CSV UTF-8'"
+            ) from None
     else:
         # utf-8-sig also reads plain UTF-8; a file that fails it fails plain utf-8 too.
         try:
@@ -76,8 +77,11 @@ def decode(data: bytes, file: str) -> str:
             text = data.decode("latin-1")
     text = text.removeprefix("\ufeff")
     if "\x00" in text:
-        raise ScoreFileError(file, "is not a text file (it contains NUL bytes; an Excel workbook?); save it "
-                             "as 'CSV UTF-8' and import that file")
+        raise ScoreFileError(
+            file,
+            "is not a text file (it contains NUL bytes; an Excel workbook?); save it "
+            "as 'CSV UTF-8' and import that file",
+        )
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -118,8 +122,7 @@ def parse_csv(text: str, file: str, suffix: str) -> Iterator[RawRecord]:
         fields = {fld: (cells[i] if i < len(cells) else "") for fld, i in columns.items()}
         yield RawRecord(line, None, fields, names, decimal_comma=delimiter == ";")
     if not any_data:
-        raise ScoreFileError(file, "has a header but no data rows; add one row per measured candidate "
-                             "below the header")
+        raise ScoreFileError(file, "has a header but no data rows; add one row per measured candidate below the header")
 
 
 def _csv_rows(text: str, file: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -133,8 +136,9 @@ def _csv_rows(text: str, file: str, delimiter: str) -> Iterator[tuple[int, list[
             if any(c.strip() for c in cells):  # Excel leaves rows of empty cells (",,,") at the end
                 yield start, cells
     except csv.Error as exc:  # unterminated quote, field over the size limit
-        raise ScoreFileError(file, f"cannot be read as CSV ({exc}); check the quotes in that row",
-                             line=previous + 1) from None
+        raise ScoreFileError(
+            file, f"cannot be read as CSV ({exc}); check the quotes in that row", line=previous + 1
+        ) from None
 
 
 def _map_header(header: list[str], line: int, file: str) -> dict[str, int]:
@@ -143,14 +147,20 @@ def _map_header(header: list[str], line: int, file: str) -> dict[str, int]:
     found = [h.strip() for h in header if h.strip()]
     if not any(h in _KNOWN for h in normalised):
         shown = ", ".join(repr(h) for h in found[:6])
-        raise ScoreFileError(file, f"the first line ({shown}) has no known column names, so the file has no "
-                             "header; add a first line naming the columns, e.g. 'id,score' or 'smiles,score'",
-                             line=line)
+        raise ScoreFileError(
+            file,
+            f"the first line ({shown}) has no known column names, so the file has no "
+            "header; add a first line naming the columns, e.g. 'id,score' or 'smiles,score'",
+            line=line,
+        )
     positions: dict[str, int] = {}
     for i, name in enumerate(normalised):
         if name in positions:
-            raise ScoreFileError(file, f"two columns are named {name!r} (columns {positions[name] + 1} and "
-                                 f"{i + 1}); rename or delete one", line=line)
+            raise ScoreFileError(
+                file,
+                f"two columns are named {name!r} (columns {positions[name] + 1} and {i + 1}); rename or delete one",
+                line=line,
+            )
         if name:
             positions[name] = i
     columns: dict[str, int] = {}
@@ -164,9 +174,13 @@ def _map_header(header: list[str], line: int, file: str) -> dict[str, int]:
     if "id" not in columns and "item" not in columns:
         missing.append("id or smiles/item/sequence")
     if missing:
-        raise ScoreFileError(file, f"missing the {' and the '.join(missing)} column; columns found: "
-                             f"{', '.join(found)}; expected: score (or value, y), id and/or smiles/item/"
-                             "sequence, optionally status and note", line=line)
+        raise ScoreFileError(
+            file,
+            f"missing the {' and the '.join(missing)} column; columns found: "
+            f"{', '.join(found)}; expected: score (or value, y), id and/or smiles/item/"
+            "sequence, optionally status and note",
+            line=line,
+        )
     return columns
 
 
@@ -197,17 +211,22 @@ def _sdf_blocks(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def _sdf_record(number: int, start: int, lines: list[str], file: str) -> RawRecord | ScoreFileError:
     def error(reason: str, column: str | None = None) -> ScoreFileError:
-        return ScoreFileError(file, reason, line=number, unit="record", file_line=start, column=column,
-                              column_kind="property")
+        return ScoreFileError(
+            file, reason, line=number, unit="record", file_line=start, column=column, column_kind="property"
+        )
 
     end = next((i for i, line in enumerate(lines) if line.startswith("M  END")), None)
     if end is None:
-        return error("has no 'M  END' line, so it is not a mol block; export the file again from your "
-                     "chemistry software, or delete this record")
+        return error(
+            "has no 'M  END' line, so it is not a mol block; export the file again from your "
+            "chemistry software, or delete this record"
+        )
     smiles = _molblock_to_smiles("\n".join(lines[: end + 1]) + "\n")
     if smiles is None:
-        return error("RDKit cannot read this molecule (broken mol block or impossible valence); fix the "
-                     "structure or delete this record")
+        return error(
+            "RDKit cannot read this molecule (broken mol block or impossible valence); fix the "
+            "structure or delete this record"
+        )
     props: dict[str, tuple[str, str]] = {}  # lower-case name -> (name as written, value)
     i = end + 1
     while i < len(lines):
@@ -221,8 +240,15 @@ def _sdf_record(number: int, start: int, lines: list[str], file: str) -> RawReco
             i += 1
         name = match.group(1).strip()
         props.setdefault(name.lower(), (name, " ".join(value)))
-    record = RawRecord(number, start, {"item": smiles}, {"item": "molecule"}, item_kind="canonical",
-                       unit="record", column_kind="property")
+    record = RawRecord(
+        number,
+        start,
+        {"item": smiles},
+        {"item": "molecule"},
+        item_kind="canonical",
+        unit="record",
+        column_kind="property",
+    )
     for fld in ("id", "status", "note"):
         if fld in props:
             record.names[fld], record.fields[fld] = props[fld]
@@ -233,8 +259,10 @@ def _sdf_record(number: int, start: int, lines: list[str], file: str) -> RawReco
             score_name = numeric[0]
         elif record.fields.get("status", "").strip().lower() not in ("failed", "pending"):
             shown = ", ".join(name for name, _ in props.values()) or "none"
-            return error(f"has no property named score and {len(numeric)} other numeric properties "
-                         f"(properties: {shown}); name the measured property 'score'")
+            return error(
+                f"has no property named score and {len(numeric)} other numeric properties "
+                f"(properties: {shown}); name the measured property 'score'"
+            )
     if score_name is not None:
         record.names["score"], record.fields["score"] = props[score_name]
     else:
@@ -272,23 +300,30 @@ def parse_fasta(text: str, file: str) -> Iterator[RawRecord | ScoreFileError]:
             records.append((i, line[1:], []))
         elif line.strip():
             if not records:
-                raise ScoreFileError(file, "has sequence text before the first '>' header; every record "
-                                     "starts with a header line such as '>id=12 score=0.7'", line=i)
+                raise ScoreFileError(
+                    file,
+                    "has sequence text before the first '>' header; every record "
+                    "starts with a header line such as '>id=12 score=0.7'",
+                    line=i,
+                )
             records[-1][2].append(line.strip())
     if not records:
-        raise ScoreFileError(file, "has no records; write one '>id=12 score=0.7' header line per sequence, "
-                             "followed by the sequence")
+        raise ScoreFileError(
+            file, "has no records; write one '>id=12 score=0.7' header line per sequence, followed by the sequence"
+        )
     for number, (start, header, seq_lines) in enumerate(records, start=1):
         yield _fasta_record(number, start, header, "".join(seq_lines), file)
 
 
 def _fasta_record(number: int, start: int, header: str, sequence: str, file: str) -> RawRecord | ScoreFileError:
     def error(reason: str, column: str | None = None) -> ScoreFileError:
-        return ScoreFileError(file, reason, line=number, unit="record", file_line=start, column=column,
-                              column_kind="header field")
+        return ScoreFileError(
+            file, reason, line=number, unit="record", file_line=start, column=column, column_kind="header field"
+        )
 
-    record = RawRecord(number, start, {}, {"item": "sequence"}, item_kind="sequence", unit="record",
-                       column_kind="header field")
+    record = RawRecord(
+        number, start, {}, {"item": "sequence"}, item_kind="sequence", unit="record", column_kind="header field"
+    )
     for match in _HEADER_FIELD.finditer(header):
         key, value = match.group(1), match.group(2) if match.group(2) is not None else match.group(3)
         fld = _KNOWN.get(key.lower())
@@ -303,8 +338,10 @@ def _fasta_record(number: int, start: int, header: str, sequence: str, file: str
         return error("has a header but no sequence; write the sequence on the lines below the header")
     bad = sorted(set(ch for ch in sequence if not "A" <= ch <= "Z"))
     if bad:
-        return error(f"the sequence contains {', '.join(repr(c) for c in bad)}, which are not letters A-Z; "
-                     "remove them (stop codons '*' and gaps '-' included)")
+        return error(
+            f"the sequence contains {', '.join(repr(c) for c in bad)}, which are not letters A-Z; "
+            "remove them (stop codons '*' and gaps '-' included)"
+        )
     record.fields["item"] = sequence
     return record
 

@@ -20,9 +20,9 @@ Row rules shared by all formats:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from designer_app.core.protocols import FAILED, MEASUREMENT_STATUSES, OK, PENDING
 from designer_app.io.errors import ScoreFileError
@@ -88,18 +88,28 @@ def read_scores(path: str | Path, *, valid_only: bool = False, domain: str = "mo
     file = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise ScoreFileError(file, f"has the extension {suffix or '(none)'!r}, which is not a score file "
-                             f"format; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+        raise ScoreFileError(
+            file,
+            f"has the extension {suffix or '(none)'!r}, which is not a score file "
+            f"format; use one of {', '.join(SUPPORTED_SUFFIXES)}",
+        )
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ScoreFileError(file, f"is {size / 2**20:.0f} MB, more than a score file can be "
-                                 f"({MAX_FILE_BYTES // 2**20} MB); check that this is the right file, or "
-                                 "split it into smaller files") from None
+            raise ScoreFileError(
+                file,
+                f"is {size / 2**20:.0f} MB, more than a score file can be "
+                f"({MAX_FILE_BYTES // 2**20} MB); check that this is the right file, or "
+                "split it into smaller files",
+            ) from None
         data = path.read_bytes()
     except OSError as exc:
-        raise ScoreFileError(file, f"cannot be read ({exc.strerror or exc}); check the path and that the file "
-                             "is not open with an exclusive lock in another program", whole_path=True) from None
+        raise ScoreFileError(
+            file,
+            f"cannot be read ({exc.strerror or exc}); check the path and that the file "
+            "is not open with an exclusive lock in another program",
+            whole_path=True,
+        ) from None
     text = decode(data, file)
     records: Iterable[RawRecord | ScoreFileError]
     if suffix in _CSV_SUFFIXES:
@@ -111,8 +121,7 @@ def read_scores(path: str | Path, *, valid_only: bool = False, domain: str = "mo
     return _validate(records, file, domain, valid_only)
 
 
-def _validate(records: Iterable[RawRecord | ScoreFileError], file: str, domain: str,
-              valid_only: bool) -> ScoreFile:
+def _validate(records: Iterable[RawRecord | ScoreFileError], file: str, domain: str, valid_only: bool) -> ScoreFile:
     rows: list[ScoreRow] = []
     rejected: list[tuple[int, str]] = []
     seen_ids: dict[int, int] = {}  # id -> the line/record it first appeared on
@@ -140,8 +149,15 @@ def _validate(records: Iterable[RawRecord | ScoreFileError], file: str, domain: 
 
 def _error(record: RawRecord, file: str, reason: str, fld: str | None = None) -> ScoreFileError:
     column = None if fld is None else record.names.get(fld, fld)
-    return ScoreFileError(file, reason, line=record.number, column=column, unit=record.unit,
-                          file_line=record.file_line, column_kind=record.column_kind)
+    return ScoreFileError(
+        file,
+        reason,
+        line=record.number,
+        column=column,
+        unit=record.unit,
+        file_line=record.file_line,
+        column_kind=record.column_kind,
+    )
 
 
 # Statuses that `export` writes for candidates nobody should measure; such rows without a score are
@@ -157,8 +173,13 @@ def _row(record: RawRecord, file: str, domain: str) -> ScoreRow | None:
         try:
             candidate_id = int(fields["id"])
         except ValueError:
-            raise _error(record, file, f"{fields['id']!r} is not a whole number; copy the id unchanged from "
-                         "the exported file, or leave it empty and give the item", "id") from None
+            raise _error(
+                record,
+                file,
+                f"{fields['id']!r} is not a whole number; copy the id unchanged from "
+                "the exported file, or leave it empty and give the item",
+                "id",
+            ) from None
     item = _item(record, file, fields.get("item", ""), domain) if fields.get("item") else None
     if candidate_id is None and item is None:
         wanted = " or ".join(record.names[f] for f in ("id", "item") if f in record.names) or "id"
@@ -170,16 +191,18 @@ def _row(record: RawRecord, file: str, domain: str) -> ScoreRow | None:
             return None
         status = PENDING  # the lab measured it anyway: a filled-in score counts as ok below
     if status not in MEASUREMENT_STATUSES:
-        raise _error(record, file, f"{raw_status!r} is not a status; write ok, failed or pending (empty "
-                     "means ok)", "status")
+        raise _error(
+            record, file, f"{raw_status!r} is not a status; write ok, failed or pending (empty means ok)", "status"
+        )
     value = None
     score_text = fields.get("score", "")
     if score_text:
         value = _number(score_text, record.decimal_comma)
         if value is None or not math.isfinite(value):
             kind = "a finite number" if value is not None and not math.isnan(value) else "a number"
-            raise _error(record, file, f"{score_text!r} is not {kind}; write a decimal number, or set status "
-                         "to failed", "score")
+            raise _error(
+                record, file, f"{score_text!r} is not {kind}; write a decimal number, or set status to failed", "score"
+            )
         if status == FAILED:
             ignored = f"score {score_text} ignored: status failed"
             note = fields.get("note", "")
@@ -187,8 +210,13 @@ def _row(record: RawRecord, file: str, domain: str) -> ScoreRow | None:
             return ScoreRow(record.number, candidate_id, item, None, FAILED, note)
         status = OK  # a filled-in score turns an exported "pending" row into a measurement
     elif status == OK:
-        raise _error(record, file, "the score is empty; write the measured value, or set status to failed "
-                     "(the measurement failed) or pending (not measured yet)", "score")
+        raise _error(
+            record,
+            file,
+            "the score is empty; write the measured value, or set status to failed "
+            "(the measurement failed) or pending (not measured yet)",
+            "score",
+        )
     return ScoreRow(record.number, candidate_id, item, value, status, fields.get("note", ""))
 
 
@@ -224,9 +252,14 @@ def _item(record: RawRecord, file: str, text: str, domain: str) -> str:
             fld = None if record.item_kind == "sequence" else "item"
             first = next(i for i, ch in enumerate(sequence) if ch in bad) + 1
             shown = sequence if len(sequence) <= 40 else sequence[:37] + "..."
-            raise _error(record, file, f"the sequence {shown!r} contains {', '.join(repr(c) for c in bad)} (first "
-                         f"at position {first}), not allowed in a {_sequence_kind(domain)} sequence; "
-                         f"use only {allowed}", fld)
+            raise _error(
+                record,
+                file,
+                f"the sequence {shown!r} contains {', '.join(repr(c) for c in bad)} (first "
+                f"at position {first}), not allowed in a {_sequence_kind(domain)} sequence; "
+                f"use only {allowed}",
+                fld,
+            )
         return sequence
     if not _structures(domain):
         return text
@@ -237,8 +270,12 @@ def _item(record: RawRecord, file: str, text: str, domain: str) -> str:
     except Exception:  # RDKit may raise instead of returning None on pathological strings
         smiles = None
     if smiles is None:
-        raise _error(record, file, f"{text!r} is not a valid SMILES (RDKit cannot read it); correct the "
-                     "structure, or delete the row", "item")
+        raise _error(
+            record,
+            file,
+            f"{text!r} is not a valid SMILES (RDKit cannot read it); correct the structure, or delete the row",
+            "item",
+        )
     return smiles
 
 
@@ -247,19 +284,30 @@ def _sequence_kind(domain: str) -> str:
     return domain.upper() if len(domain) <= 3 else domain
 
 
-def _check_unique(row: ScoreRow, record: RawRecord, file: str, seen_ids: dict[int, int],
-                  seen_items: dict[str, int]) -> None:
+def _check_unique(
+    row: ScoreRow, record: RawRecord, file: str, seen_ids: dict[int, int], seen_items: dict[str, int]
+) -> None:
     unit = record.unit
     if row.candidate_id is not None and row.candidate_id in seen_ids:
         first = seen_ids[row.candidate_id]
-        raise _error(record, file, f"id {row.candidate_id} already appears on {unit} {first}; keep one row "
-                     "per candidate (average replicates first, or delete one)", "id")
+        raise _error(
+            record,
+            file,
+            f"id {row.candidate_id} already appears on {unit} {first}; keep one row "
+            "per candidate (average replicates first, or delete one)",
+            "id",
+        )
     # The same item under two different ids (a duplicate proposal) is fine: the campaign maps both to
     # the first candidate. Without ids, a repeated item is ambiguous.
     if row.candidate_id is None and row.item is not None and row.item in seen_items:
         first = seen_items[row.item]
-        raise _error(record, file, f"{row.item!r} already appears on {unit} {first}; keep one row per "
-                     "candidate (average replicates first, or delete one)", "item")
+        raise _error(
+            record,
+            file,
+            f"{row.item!r} already appears on {unit} {first}; keep one row per "
+            "candidate (average replicates first, or delete one)",
+            "item",
+        )
 
 
 def _number(text: str, decimal_comma: bool) -> float | None:

@@ -11,15 +11,16 @@ weights per round (a few MB; LoRA adapters for large UNets); everything else com
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 
 import torch
 from torch import nn
 
 from designer_app.config import CampaignConfig
-from designer_app.core.protocols import FitReport, FinetuneStep, Prediction, Proposal
+from designer_app.core.protocols import FinetuneStep, FitReport, Prediction, Proposal
 from designer_app.models.finetune import seiko_finetune
 from designer_app.models.latent_diffusion import ScheduleConfig, sample, sample_with_kl
 from designer_app.models.reward import RewardEnsemble, fit_ensemble
@@ -85,8 +86,14 @@ class DiffusionEngine:
         items_dir: where priors whose items are files (images) write them.
     """
 
-    def __init__(self, prior: Any, domain: Any, cfg: CampaignConfig, items_dir: Path | None = None,
-                 device: torch.device | None = None):
+    def __init__(
+        self,
+        prior: Any,
+        domain: Any,
+        cfg: CampaignConfig,
+        items_dir: Path | None = None,
+        device: torch.device | None = None,
+    ):
         self.prior = prior
         self.domain = domain
         self.cfg = cfg
@@ -132,8 +139,14 @@ class DiffusionEngine:
         """Items that did not come from the sampler (imported by the user) in the sampler's space."""
         return self.prior.encode(list(items))
 
-    def evolve(self, n: int, measured: Sequence[tuple[str, float]], known_keys: set[str], seed: int,
-               should_stop: Callable[[], bool]) -> Proposal:
+    def evolve(
+        self,
+        n: int,
+        measured: Sequence[tuple[str, float]],
+        known_keys: set[str],
+        seed: int,
+        should_stop: Callable[[], bool],
+    ) -> Proposal:
         """The `ga` baseline's proposal: recombine and mutate the best measured (item, score) pairs,
         skipping designs whose key is in `known_keys` (see models/evolution.py)."""
         from designer_app.models.evolution import Scored, evolve_proposal
@@ -146,8 +159,14 @@ class DiffusionEngine:
     def _features(self, latents: Sequence[Sequence[float]]) -> torch.Tensor:
         return self.prior.featurise(self._x(latents))  # (B, F)
 
-    def fit_reward(self, latents: list[list[float]], values: list[float], out_path: str, seed: int,
-                   should_stop: Callable[[], bool] = lambda: False) -> FitReport:
+    def fit_reward(
+        self,
+        latents: list[list[float]],
+        values: list[float],
+        out_path: str,
+        seed: int,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> FitReport:
         feats = self._features(latents)
         y = torch.tensor(values, dtype=torch.float32, device=self.device)
         model, report = fit_ensemble(feats, y, self.cfg.reward, seed, should_stop)
@@ -201,6 +220,15 @@ class DiffusionEngine:
         """Mean summed per-step KL of a fine-tuned denoiser to the prior's, on its own trajectories."""
         model = self.prior.load_denoiser(model_path, self.device)
         gen = torch.Generator().manual_seed(seed)
-        traj = sample_with_kl(model, self.prior.denoiser, n, self.shape, self.schedule,
-                              grad_steps=0, min_sigma=self.cfg.finetune.min_sigma, generator=gen, device=self.device)
+        traj = sample_with_kl(
+            model,
+            self.prior.denoiser,
+            n,
+            self.shape,
+            self.schedule,
+            grad_steps=0,
+            min_sigma=self.cfg.finetune.min_sigma,
+            generator=gen,
+            device=self.device,
+        )
         return float(traj.kl.mean())

@@ -21,8 +21,9 @@ Everything is driven by one `random.Random`, so a seed reproduces a batch exactl
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -201,8 +202,14 @@ def codec_for(prior, domain) -> TokenCodec | None:
     return None
 
 
-def evolve_proposal(engine, n: int, measured: Sequence[Scored], known_keys: set[str], seed: int,
-                    should_stop: Callable[[], bool] = lambda: False):
+def evolve_proposal(
+    engine,
+    n: int,
+    measured: Sequence[Scored],
+    known_keys: set[str],
+    seed: int,
+    should_stop: Callable[[], bool] = lambda: False,
+):
     """A batch of `n` evolved candidates as a core.protocols.Proposal, every one encoded into the
     sampler's space so the reward model can read it. When evolution cannot produce `n` new designs
     (too few parents, everything nearby already measured), the rest is sampled from the prior so the
@@ -242,8 +249,9 @@ def evolve_proposal(engine, n: int, measured: Sequence[Scored], known_keys: set[
                     items.append(item)
                     latents.append(latent)
     checks = [engine.domain.feasibility(item) for item in items]
-    proposal = Proposal(items=list(items), latents=latents, feasible=[ok for ok, _ in checks],
-                        reasons=[why for _, why in checks])
+    proposal = Proposal(
+        items=list(items), latents=latents, feasible=[ok for ok, _ in checks], reasons=[why for _, why in checks]
+    )
     if len(items) >= n:
         return proposal
     fill = engine.propose(n - len(items), None, seed + 1, should_stop)

@@ -11,8 +11,8 @@ The featuriser and the reward ensemble are frozen; gradients flow through them i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Callable, Iterator
 
 import torch
 
@@ -61,9 +61,7 @@ def seiko_finetune(
             denoiser, anchor, cfg.batch_size, shape, sched_cfg, cfg.grad_steps, cfg.min_sigma, gen, device
         )
         # 3. optimistic reward of the final latents: (B,)
-        r_tilde = reward.optimistic(
-            featurise(traj.x0), acquisition.kind, beta=acquisition.beta, head=acquisition.head
-        )
+        r_tilde = reward.optimistic(featurise(traj.x0), acquisition.kind, beta=acquisition.beta, head=acquisition.head)
         # 4. ascend reward, stay close in KL
         loss = -r_tilde.mean() + alpha * traj.kl.mean()
         opt.zero_grad(set_to_none=True)
@@ -71,6 +69,9 @@ def seiko_finetune(
         torch.nn.utils.clip_grad_norm_(trainable, cfg.max_grad_norm)
         opt.step()
         yield FinetuneStep(
-            step=step, reward=float(r_tilde.detach().mean()), kl=float(traj.kl.detach().mean()), loss=float(loss.detach())
+            step=step,
+            reward=float(r_tilde.detach().mean()),
+            kl=float(traj.kl.detach().mean()),
+            loss=float(loss.detach()),
         )
     denoiser.eval().requires_grad_(False)

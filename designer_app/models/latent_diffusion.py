@@ -11,13 +11,12 @@ variance formula with eta = 1 on the scheduler's cumulative alphas.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 from torch.nn import functional as F
-
 
 Shape = int | tuple[int, ...]  # the shape of one sample: D for latent vectors, (C, H, W) for images
 
@@ -108,21 +107,29 @@ def sample(
 
 
 @torch.no_grad()
-def round_trip(model: torch.nn.Module, x0: torch.Tensor, cfg: ScheduleConfig, k: int,
-               generator: torch.Generator | None = None) -> tuple[torch.Tensor, int]:
+def round_trip(
+    model: torch.nn.Module, x0: torch.Tensor, cfg: ScheduleConfig, k: int, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, int]:
     """Noise x0 (B, *shape) to the k-th last sampling step and run the last k reverse steps back.
     Returns the result (B, *shape) and that step's timestep t. How far a model's reverse process moves
     real data from step t shows the scale at which it resolves the data (benchmarks/molecule_prior_diagnostics)."""
     sched = sampling_scheduler(cfg)
     steps = list(zip(sched.timesteps.tolist(), step_sigmas(sched)))[-k:]
     t = steps[0][0]
-    x = sched.add_noise(x0, torch.randn(x0.shape, generator=generator).to(x0.device),
-                        torch.full((len(x0),), t, device=x0.device))
+    x = sched.add_noise(
+        x0, torch.randn(x0.shape, generator=generator).to(x0.device), torch.full((len(x0),), t, device=x0.device)
+    )
     return _reverse(model, x, sched, steps, generator), t
 
 
-def _reverse(model: torch.nn.Module, x: torch.Tensor, sched: DDIMScheduler, steps: list[tuple[int, float]],
-             generator: torch.Generator | None, should_stop: Callable[[], bool] = lambda: False) -> torch.Tensor:
+def _reverse(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    sched: DDIMScheduler,
+    steps: list[tuple[int, float]],
+    generator: torch.Generator | None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> torch.Tensor:
     """Reverse steps [(t, sigma_t), ...] from x (B, *shape): the DDIM eta = 1 mean plus sigma_t noise."""
     for t, sigma in steps:
         if should_stop():

@@ -99,8 +99,11 @@ def weights_fingerprint(folder: str | Path) -> str:
     out: they hold checkpoints, not the weights a campaign loads."""
     folder = Path(folder)
     digest = hashlib.sha256()
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES
-                   and "work" not in p.relative_to(folder).parts[:-1])
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix in WEIGHT_SUFFIXES and "work" not in p.relative_to(folder).parts[:-1]
+    )
     if not files:
         raise FileNotFoundError(f"no weight files ({', '.join(WEIGHT_SUFFIXES)}) in {folder}")
     for path in files:  # (relative path, file digest) pairs, so a renamed file changes the fingerprint too

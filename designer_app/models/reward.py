@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -33,9 +33,9 @@ from safetensors.torch import save as st_save
 from scipy.stats import spearmanr
 from torch import nn
 
+from designer_app.atomic import atomic_write_bytes
 from designer_app.config import RewardConfig
 from designer_app.core.protocols import FitReport
-from designer_app.atomic import atomic_write_bytes
 
 
 class _Head(nn.Module):
@@ -63,15 +63,18 @@ class _ConvHead(nn.Module):
         super().__init__()
         self.length, self.letters = length, letters
         self.conv = nn.Sequential(
-            nn.Conv1d(letters, channels, 3, padding=1), nn.SiLU(),
-            nn.Conv1d(channels, channels, 3, padding=2, dilation=2), nn.SiLU(),
-            nn.Conv1d(channels, channels, 3, padding=4, dilation=4), nn.SiLU(),
+            nn.Conv1d(letters, channels, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv1d(channels, channels, 3, padding=2, dilation=2),
+            nn.SiLU(),
+            nn.Conv1d(channels, channels, 3, padding=4, dilation=4),
+            nn.SiLU(),
         )
         self.trunk = nn.Sequential(nn.Linear(channels, hidden), nn.SiLU())
         self.out = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        letters = x[:, -self.length * self.letters:].reshape(-1, self.length, self.letters)  # (B, L, V)
+        letters = x[:, -self.length * self.letters :].reshape(-1, self.length, self.letters)  # (B, L, V)
         pooled = self.conv(letters.transpose(1, 2)).amax(-1)  # (B, C)
         phi = self.trunk(pooled)  # (B, hidden): the last-layer features of the Gram bonus
         return self.out(phi).squeeze(-1), phi
@@ -82,13 +85,17 @@ class RewardEnsemble(nn.Module):
         super().__init__()
         self.in_dim, self.cfg = in_dim, cfg
         if cfg.conv_length and cfg.conv_length * cfg.conv_letters > in_dim:
-            raise ValueError(f"reward.conv_length x conv_letters = {cfg.conv_length * cfg.conv_letters} exceeds the "
-                             f"featuriser's {in_dim} features: convolutional heads need a prior whose featuriser "
-                             "ends with per-position letter probabilities (sequence priors with the 'letters' part)")
+            raise ValueError(
+                f"reward.conv_length x conv_letters = {cfg.conv_length * cfg.conv_letters} exceeds the "
+                f"featuriser's {in_dim} features: convolutional heads need a prior whose featuriser "
+                "ends with per-position letter probabilities (sequence priors with the 'letters' part)"
+            )
         self.heads = nn.ModuleList(
-            _ConvHead(cfg.conv_length, cfg.conv_letters, cfg.conv_channels, cfg.hidden) if cfg.conv_length
+            _ConvHead(cfg.conv_length, cfg.conv_letters, cfg.conv_channels, cfg.hidden)
+            if cfg.conv_length
             else _Head(in_dim, cfg.hidden)
-            for _ in range(cfg.n_heads))
+            for _ in range(cfg.n_heads)
+        )
         self.register_buffer("x_mean", torch.zeros(in_dim))
         self.register_buffer("x_std", torch.ones(in_dim))
         self.register_buffer("y_mean", torch.zeros(()))
@@ -137,7 +144,7 @@ class RewardEnsemble(nn.Module):
         return atomic_write_bytes(path, st_save(tensors, metadata=meta))
 
     @classmethod
-    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> "RewardEnsemble":
+    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> RewardEnsemble:
         with safe_open(str(path), framework="pt") as fh:
             meta = fh.metadata()
             state = {k: fh.get_tensor(k) for k in fh.keys()}
@@ -147,8 +154,9 @@ class RewardEnsemble(nn.Module):
         return model.to(device).eval()
 
 
-def fit_ensemble(feats: torch.Tensor, y: torch.Tensor, cfg: RewardConfig, seed: int,
-                 should_stop: Callable[[], bool] = lambda: False) -> tuple[RewardEnsemble, FitReport]:
+def fit_ensemble(
+    feats: torch.Tensor, y: torch.Tensor, cfg: RewardConfig, seed: int, should_stop: Callable[[], bool] = lambda: False
+) -> tuple[RewardEnsemble, FitReport]:
     """Fit on features (N, F) and labels (N,). Head m trains on a bootstrap resample; the
     out-of-bag predictions give an honest Spearman estimate. Raises InterruptedError when `should_stop()`
     turns true (checked every 10 epochs: a fit takes 2-25 s, Stop must act within a second)."""
@@ -200,7 +208,9 @@ def fit_ensemble(feats: torch.Tensor, y: torch.Tensor, cfg: RewardConfig, seed: 
     cv = float("nan")
     if int(has_oob.sum()) >= 5:
         cv = float(spearmanr(oob_sum[has_oob] / oob_count[has_oob], y.cpu()[has_oob]).statistic)
-    report = FitReport(n_train=n, train_r2=float(1 - resid / total), cv_spearman=cv if math.isfinite(cv) else float("nan"))
+    report = FitReport(
+        n_train=n, train_r2=float(1 - resid / total), cv_spearman=cv if math.isfinite(cv) else float("nan")
+    )
     return model, report
 
 

@@ -7,9 +7,9 @@ Start with `parse_oracle(spec)`; `list_oracles()` lists what a spec can name.
 from designer_app.oracles.builtin import BUILTIN_SCORES, BuiltinOracle, BuiltinScore
 from designer_app.oracles.command_oracle import DEFAULT_TIMEOUT_S, CommandOracle
 from designer_app.oracles.errors import OracleSpecError
+from designer_app.oracles.kinds import OracleKind, OracleRequest
 from designer_app.oracles.manual import ManualOracle, ManualOracleError
 from designer_app.oracles.python_oracle import PythonOracle, WrappedOracle
-from designer_app.oracles.kinds import OracleKind, OracleRequest
 from designer_app.oracles.registry import (
     ENTRY_POINT_GROUP,
     OracleForm,

@@ -7,8 +7,8 @@ RDKit stays behind `designer_app.domains.chemistry`, which imports it lazily.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from designer_app.core.protocols import OK, OracleResult
 from designer_app.domains import chemistry
@@ -65,9 +65,7 @@ def parse_mpo_parts(body: str) -> list[str]:
     """`qed+sa` -> ["qed", "sa"]; raises ValueError naming the unknown part and the valid names."""
     parts = [p.strip().lower() for p in body.split("+")]
     if not parts or any(not p for p in parts):
-        raise ValueError(
-            f"'mpo:{body}' has an empty part; write built-in names joined by '+', e.g. mpo:qed+sa"
-        )
+        raise ValueError(f"'mpo:{body}' has an empty part; write built-in names joined by '+', e.g. mpo:qed+sa")
     unknown = [p for p in parts if p not in BUILTIN_SCORES]
     if unknown:
         raise ValueError(
@@ -125,8 +123,14 @@ def _score_kind(name: str, order: int) -> OracleKind:
         no_body(request)
         return BuiltinOracle([name], name=request.spec)
 
-    return OracleKind(name=name, domains=("molecules",), forms=((name, BUILTIN_SCORES[name].description),),
-                      build=build, example=name, order=order)
+    return OracleKind(
+        name=name,
+        domains=("molecules",),
+        forms=((name, BUILTIN_SCORES[name].description),),
+        build=build,
+        example=name,
+        order=order,
+    )
 
 
 def _build_mpo(request: OracleRequest) -> BuiltinOracle:
@@ -140,5 +144,11 @@ def _build_mpo(request: OracleRequest) -> BuiltinOracle:
 # The built-in molecule oracle kinds; pyproject.toml registers each under its name.
 QED = _score_kind("qed", 10)
 SA = _score_kind("sa", 11)
-MPO = OracleKind(name="mpo", domains=("molecules",), build=_build_mpo, example="mpo:qed+sa", order=12,
-                 forms=(("mpo:qed+sa", "mean of built-in molecule scores joined by '+' (MPO)"),))
+MPO = OracleKind(
+    name="mpo",
+    domains=("molecules",),
+    build=_build_mpo,
+    example="mpo:qed+sa",
+    order=12,
+    forms=(("mpo:qed+sa", "mean of built-in molecule scores joined by '+' (MPO)"),),
+)

@@ -21,7 +21,7 @@ import os
 import shlex
 import signal
 import subprocess
-from typing import Sequence
+from collections.abc import Sequence
 
 from designer_app.core.protocols import OK, OracleResult
 from designer_app.oracles.errors import OracleSpecError
@@ -225,12 +225,27 @@ def _drain_stderr(proc: subprocess.Popen) -> str:
 def _build_command(request: OracleRequest) -> CommandOracle:
     """`command[options]:CMD ARGS`, run in the campaign's workdir."""
     policy = parse_call_options(request.options, request.spec, DEFAULT_TIMEOUT_S)
-    return CommandOracle((request.body or "").strip(), name=request.spec, timeout=policy.timeout,
-                         workers=policy.workers, cwd=request.base, retries=policy.retries)
+    return CommandOracle(
+        (request.body or "").strip(),
+        name=request.spec,
+        timeout=policy.timeout,
+        workers=policy.workers,
+        cwd=request.base,
+        retries=policy.retries,
+    )
 
 
 COMMAND = OracleKind(
-    name="command", domains=(), build=_build_command, options=OPTION_KEYS, example="command:python score.py", order=14,
-    forms=(("command:CMD ARGS",
-            f"external program: CSV id,item on stdin, CSV id,score on stdout (timeout {DEFAULT_TIMEOUT_S:g} s)"),),
+    name="command",
+    domains=(),
+    build=_build_command,
+    options=OPTION_KEYS,
+    example="command:python score.py",
+    order=14,
+    forms=(
+        (
+            "command:CMD ARGS",
+            f"external program: CSV id,item on stdin, CSV id,score on stdout (timeout {DEFAULT_TIMEOUT_S:g} s)",
+        ),
+    ),
 )

@@ -29,8 +29,8 @@ term, which we leave out.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
-from typing import Sequence
 
 import numpy as np
 
@@ -76,8 +76,7 @@ class EhrlichSpec:
                 raise ValueError(f"Ehrlich {f.name} must be an integer, got {value!r}")
         if not 2 <= self.num_states <= len(AMINO_ACIDS):
             raise ValueError(
-                f"Ehrlich num_states={self.num_states}: use 2..{len(AMINO_ACIDS)} "
-                "(states are the 20 amino acids)"
+                f"Ehrlich num_states={self.num_states}: use 2..{len(AMINO_ACIDS)} (states are the 20 amino acids)"
             )
         for name in ("dim", "num_motifs", "motif_length", "quantization"):
             if getattr(self, name) < 1:

@@ -12,8 +12,9 @@ file is a *failed* measurement with a note; `score()` never raises.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -65,11 +66,17 @@ class ImageScore:
 
 IMAGE_SCORES: dict[str, ImageScore] = {
     "jpeg-compressibility": ImageScore(
-        "jpeg-compressibility", f"minus JPEG size in kB at quality {JPEG_QUALITY} (DDPO), higher = simpler", None,
-        lambda img: -jpeg_size_kb(img)),
+        "jpeg-compressibility",
+        f"minus JPEG size in kB at quality {JPEG_QUALITY} (DDPO), higher = simpler",
+        None,
+        lambda img: -jpeg_size_kb(img),
+    ),
     "jpeg-incompressibility": ImageScore(
-        "jpeg-incompressibility", f"JPEG size in kB at quality {JPEG_QUALITY} (DDPO), higher = more detail", None,
-        jpeg_size_kb),
+        "jpeg-incompressibility",
+        f"JPEG size in kB at quality {JPEG_QUALITY} (DDPO), higher = more detail",
+        None,
+        jpeg_size_kb,
+    ),
     "brightness": ImageScore("brightness", "mean pixel value, 0..1 (optimum 1.0, white)", 1.0, brightness),
 }
 
@@ -117,8 +124,14 @@ def _image_kind(score_name: str, order: int) -> OracleKind:
         no_body(request)
         return ImageOracle(score_name, name=request.spec)
 
-    return OracleKind(name=score_name, domains=("images",), forms=((score_name, IMAGE_SCORES[score_name].description),),
-                      build=build, example=score_name, order=order)
+    return OracleKind(
+        name=score_name,
+        domains=("images",),
+        forms=((score_name, IMAGE_SCORES[score_name].description),),
+        build=build,
+        example=score_name,
+        order=order,
+    )
 
 
 # The built-in image oracle kinds; pyproject.toml registers each under its name.

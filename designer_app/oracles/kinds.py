@@ -10,8 +10,8 @@ the whole spec and take no body.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from designer_app.core.protocols import Oracle
 from designer_app.oracles.errors import OracleSpecError
@@ -68,6 +68,4 @@ class OracleKind:
 def no_body(request: OracleRequest) -> None:
     """Refuse `KIND:anything` for a kind that is a plain name."""
     if request.body is not None:
-        raise OracleSpecError(
-            f"{request.spec!r}: {request.kind} takes nothing after ':'; write plain {request.kind}"
-        )
+        raise OracleSpecError(f"{request.spec!r}: {request.kind} takes nothing after ':'; write plain {request.kind}")

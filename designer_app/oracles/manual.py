@@ -6,7 +6,7 @@ anyway is a programming error, so — unlike every other oracle — it raises, l
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from designer_app.core.protocols import OracleResult
 from designer_app.oracles.kinds import OracleKind, OracleRequest, no_body
@@ -46,5 +46,11 @@ def _build_manual(request: OracleRequest) -> ManualOracle:
     return ManualOracle(name=request.spec)
 
 
-MANUAL = OracleKind(name="manual", domains=(), build=_build_manual, example="manual", order=15,
-                    forms=(("manual", "measurements are typed in or imported from a CSV (lab experiments)"),))
+MANUAL = OracleKind(
+    name="manual",
+    domains=(),
+    build=_build_manual,
+    example="manual",
+    order=15,
+    forms=(("manual", "measurements are typed in or imported from a CSV (lab experiments)"),),
+)

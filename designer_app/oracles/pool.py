@@ -19,8 +19,9 @@ import math
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from designer_app.core.protocols import FAILED, OracleResult
 from designer_app.oracles.errors import OracleSpecError
@@ -119,8 +120,14 @@ def score_with_policy(
             if failed:
                 kind = "OracleCallFailed" if len(failed) == len(out) else "OracleItemsFailed"
                 notes = Counter(r.note for r in failed).most_common(3)
-                incidents.add(kind, source=source, attempt=attempt, items=len(out), failed=len(failed),
-                              notes=[f"{note} (x{count})" for note, count in notes])
+                incidents.add(
+                    kind,
+                    source=source,
+                    attempt=attempt,
+                    items=len(out),
+                    failed=len(failed),
+                    notes=[f"{note} (x{count})" for note, count in notes],
+                )
         todo = [i for i in todo if results[i].status == FAILED]
     if todo and policy.retries:
         incidents.add("OracleGaveUp", source=source, items=len(todo), attempts=policy.retries + 1)
@@ -148,11 +155,15 @@ def _call_chunks(call_once: CallOnce, chunks: list[list[str]]) -> list[list[Orac
         try:
             outputs[j] = call_once(chunks[j])
         except BaseException as exc:  # call_once must not raise; if it does, its items fail, nothing crashes
-            outputs[j] = [OracleResult(None, FAILED, f"oracle call raised {type(exc).__name__}: {exc}")] * len(chunks[j])
+            outputs[j] = [OracleResult(None, FAILED, f"oracle call raised {type(exc).__name__}: {exc}")] * len(
+                chunks[j]
+            )
 
     # Daemon threads: a hung call (no timeout set) must not keep the app from quitting.
-    threads = [threading.Thread(target=run, args=(j,), name=f"designer-app-oracle-{j}", daemon=True)
-               for j in range(len(chunks))]
+    threads = [
+        threading.Thread(target=run, args=(j,), name=f"designer-app-oracle-{j}", daemon=True)
+        for j in range(len(chunks))
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -187,8 +198,17 @@ class LoggedOracle:
         failed = [r for r in results if getattr(r, "status", FAILED) == FAILED]
         if failed and not incidents:  # oracles without their own incident log (built-ins, plug-ins)
             notes = Counter(r.note for r in failed).most_common(3)
-            incidents = [("OracleItemsFailed", {"source": self.name, "items": len(results), "failed": len(failed),
-                                                "notes": [f"{n} (x{c})" for n, c in notes]})]
+            incidents = [
+                (
+                    "OracleItemsFailed",
+                    {
+                        "source": self.name,
+                        "items": len(results),
+                        "failed": len(failed),
+                        "notes": [f"{n} (x{c})" for n, c in notes],
+                    },
+                )
+            ]
         for kind, payload in incidents:
             self._log(kind, {**payload, "oracle": self.name, "seconds": round(time.monotonic() - started, 3)})
         return results

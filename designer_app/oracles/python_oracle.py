@@ -20,10 +20,11 @@ import importlib.util
 import math
 import sys
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from designer_app.core.protocols import Oracle, OracleResult
 from designer_app.oracles.errors import OracleSpecError
@@ -161,7 +162,10 @@ class PythonOracle:
             return []
         return score_with_policy(
             lambda chunk: call_guarded(self.func, chunk, timeout=self.timeout, source=self._source),
-            list(items), self.policy, self.name, self.incidents,
+            list(items),
+            self.policy,
+            self.name,
+            self.incidents,
         )
 
     def drain_incidents(self) -> list[tuple[str, dict]]:
@@ -181,8 +185,14 @@ class WrappedOracle:
     """
 
     def __init__(
-        self, inner: Oracle, *, name: str, optimum: float | None = None, timeout: float | None = None,
-        workers: int = 1, retries: int = 0,
+        self,
+        inner: Oracle,
+        *,
+        name: str,
+        optimum: float | None = None,
+        timeout: float | None = None,
+        workers: int = 1,
+        retries: int = 0,
     ) -> None:
         self.inner = inner
         self.name: str = name
@@ -206,7 +216,10 @@ class WrappedOracle:
             return []
         return score_with_policy(
             lambda chunk: call_guarded(self.inner.score, chunk, timeout=self.timeout, source=f"{self.name}: score()"),
-            list(items), self.policy, self.name, self.incidents,
+            list(items),
+            self.policy,
+            self.name,
+            self.incidents,
         )
 
     def drain_incidents(self) -> list[tuple[str, dict]]:
@@ -263,9 +276,7 @@ def load_module_from_file(path_text: str, base: str | Path | None = None) -> Mod
         sys.modules.pop(module_name, None)
         if isinstance(exc, KeyboardInterrupt):
             raise
-        raise OracleSpecError(
-            f"importing oracle file {path} failed: {describe_exception(exc)}; fix the file"
-        ) from exc
+        raise OracleSpecError(f"importing oracle file {path} failed: {describe_exception(exc)}; fix the file") from exc
     finally:
         try:
             sys.path.remove(folder)
@@ -355,11 +366,18 @@ def _build_python(request: OracleRequest) -> PythonOracle:
 
 
 PYTHON = OracleKind(
-    name="python", domains=(), build=_build_python, options=OPTION_KEYS, example="python:score.py:score", order=13,
+    name="python",
+    domains=(),
+    build=_build_python,
+    options=OPTION_KEYS,
+    example="python:score.py:score",
+    order=13,
     forms=(
         ("python:FILE.py:FUNC", "in-process FUNC(items) -> list[float | None] from a .py file"),
         ("python:package.module:FUNC", "in-process FUNC(items) -> list[float | None] from an importable module"),
-        ("python[timeout=S,workers=N,retries=R]:...",
-         "also command[...]: S seconds per call, N calls at once, R retries"),
+        (
+            "python[timeout=S,workers=N,retries=R]:...",
+            "also command[...]: S seconds per call, N calls at once, R retries",
+        ),
     ),
 )

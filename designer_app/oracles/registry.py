@@ -57,8 +57,9 @@ class OracleForm:
     builtin: bool
 
 
-def parse_oracle(spec: str, *, domain: str = "molecules", optimum: float | None = None,
-                 base: str | None = None) -> Oracle:
+def parse_oracle(
+    spec: str, *, domain: str = "molecules", optimum: float | None = None, base: str | None = None
+) -> Oracle:
     """Build the oracle a spec names.
 
     Args:
@@ -97,8 +98,9 @@ def oracle_forms() -> list[OracleForm]:
         elif not reg.builtin:
             forms.append(OracleForm(name, _plugin_description(reg), (), False))
     for reg in ORACLES.shadowed():
-        forms.append(OracleForm(reg.name, _plugin_description(reg) + " (hidden by the built-in of the same name)",
-                                (), False))
+        forms.append(
+            OracleForm(reg.name, _plugin_description(reg) + " (hidden by the built-in of the same name)", (), False)
+        )
     return forms
 
 
@@ -117,15 +119,22 @@ def _build(spec: str, domain: str, base: str | None = None) -> Oracle:
     if match and name is not None:
         entry = _load_entry(name)
         if isinstance(entry, OracleKind):
-            request = OracleRequest(spec=spec, kind=entry.name, options=match.group("options"),
-                                    body=match.group("body"), domain=domain, base=base)
+            request = OracleRequest(
+                spec=spec,
+                kind=entry.name,
+                options=match.group("options"),
+                body=match.group("body"),
+                domain=domain,
+                base=base,
+            )
             return _build_kind(entry, request)
         if spec == name:
             return oracle_from_object(entry, name=spec, domain=domain, where=_where(name))
     if spec in ORACLES:  # a plug-in whose name is not a plain word
         return oracle_from_object(_load_entry(spec), name=spec, domain=domain, where=_where(spec))
-    raise OracleSpecError(_unknown_message(spec, match.group("kind") if match and match.group("body") is not None
-                                           else None))
+    raise OracleSpecError(
+        _unknown_message(spec, match.group("kind") if match and match.group("body") is not None else None)
+    )
 
 
 def _registered_kind(word: str) -> str | None:
@@ -155,8 +164,7 @@ def _load_entry(name: str) -> Any:
         return ORACLES.get(name)
     except Exception as exc:
         raise OracleSpecError(
-            f"{_where(name)} failed to load: {describe_exception(exc)}; reinstall or fix the package that "
-            "provides it"
+            f"{_where(name)} failed to load: {describe_exception(exc)}; reinstall or fix the package that provides it"
         ) from exc
 
 
@@ -265,8 +273,11 @@ def _builtin_kinds() -> list[OracleKind]:
 def _known_names_text() -> str:
     builtins = ", ".join(form for kind in _builtin_kinds() for form, _ in kind.forms)
     plugins = [name for name, reg in ORACLES.registrations().items() if not reg.builtin]
-    listed = ", ".join(plugins) if plugins else (
-        f"none installed (packages add them to the entry-point group {ENTRY_POINT_GROUP!r})")
+    listed = (
+        ", ".join(plugins)
+        if plugins
+        else (f"none installed (packages add them to the entry-point group {ENTRY_POINT_GROUP!r})")
+    )
     return f"built-in: {builtins}; plug-ins: {listed}"
 
 

@@ -110,7 +110,5 @@ def coerce_batch(raw: Any, n: int, source: str) -> list[OracleResult]:
             n, f"{source} returned a {type(raw).__name__}, not a list of numbers ({describe_exception(exc)})"
         )
     if len(values) != n:
-        return failed_all(
-            n, f"{source} returned {len(values)} scores for {n} items; return exactly one per item"
-        )
+        return failed_all(n, f"{source} returned {len(values)} scores for {n} items; return exactly one per item")
     return [coerce_value(v) for v in values]

@@ -19,8 +19,8 @@ so scoring runs in-process, without a worker pool.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Callable, Sequence
 
 from designer_app.core.protocols import OK, Oracle, OracleResult
 from designer_app.oracles.errors import OracleSpecError
@@ -136,7 +136,8 @@ def parse_target(body: str) -> str:
         raise OracleSpecError(f"{STRUCTURE_KIND} target {_preview(text)}: {exc}. {_target_help()}") from None
     if not pairs:
         raise OracleSpecError(
-            f"{STRUCTURE_KIND} target {_preview(text)} has no base pair, so there is nothing to design. {_target_help()}"
+            f"{STRUCTURE_KIND} target {_preview(text)} has no base pair, so there is nothing to design. "
+            f"{_target_help()}"
         )
     return text
 

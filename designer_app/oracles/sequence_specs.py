@@ -36,14 +36,30 @@ def _build_ehrlich(request: OracleRequest) -> EhrlichOracle:
 
 
 TFBIND8 = OracleKind(
-    name=TFBIND_KIND, domains=("dna",), build=_build_tfbind, example=f"{TFBIND_KIND}:{TFBIND_LANDSCAPES[0]}", order=20,
-    forms=((f"{TFBIND_KIND}:<TF>",
+    name=TFBIND_KIND,
+    domains=("dna",),
+    build=_build_tfbind,
+    example=f"{TFBIND_KIND}:{TFBIND_LANDSCAPES[0]}",
+    order=20,
+    forms=(
+        (
+            f"{TFBIND_KIND}:<TF>",
             "DNA 8-mer binding to a transcription factor, exact lookup normalised 0..1, optimum 1.0; "
-            f"TF = {', '.join(TFBIND_LANDSCAPES)}"),),
+            f"TF = {', '.join(TFBIND_LANDSCAPES)}",
+        ),
+    ),
 )
 EHRLICH = OracleKind(
-    name=EHRLICH_KIND, domains=("protein",), build=_build_ehrlich, example=EhrlichSpec().text(), order=30,
-    forms=((f"{EHRLICH_KIND}[:v,L,c,k,q,seed]",
+    name=EHRLICH_KIND,
+    domains=("protein",),
+    build=_build_ehrlich,
+    example=EhrlichSpec().text(),
+    order=30,
+    forms=(
+        (
+            f"{EHRLICH_KIND}[:v,L,c,k,q,seed]",
             "Ehrlich function (Stanton et al. 2024), infeasible sequences score None, optimum 1.0; "
-            f"plain '{EHRLICH_KIND}' = {EhrlichSpec().text()}"),),
+            f"plain '{EHRLICH_KIND}' = {EhrlichSpec().text()}",
+        ),
+    ),
 )

@@ -12,8 +12,8 @@ pair; both strands get that value.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -144,7 +144,7 @@ def load_raw_escores(tf: str) -> np.ndarray:
     return full[np.minimum(codes, reverse_complement_indices(codes))]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_landscape(tf: str) -> np.ndarray:
     """Normalised scores (float64, 0..1) of all 65,536 8-mers indexed by `seq_to_index`.
 

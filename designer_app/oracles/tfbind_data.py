@@ -20,8 +20,8 @@ import io
 import re
 import sys
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -69,9 +69,7 @@ def parse_escores(text: str, source: str = "table") -> np.ndarray:
         # Parsed as text, not float, so that a value with more decimals than we keep fails loudly.
         match = _ESCORE.match(escore)
         if not match:
-            raise ValueError(
-                f"{source}:{number}: E-score {escore!r} is not a number with at most {_DECIMALS} decimals"
-            )
+            raise ValueError(f"{source}:{number}: E-score {escore!r} is not a number with at most {_DECIMALS} decimals")
         scaled = int(match.group(1) + match.group(2) + (match.group(3) or "").ljust(_DECIMALS, "0"))
         for index in {i, j}:  # a palindrome is its own reverse complement: one 8-mer, not two
             if values[index] != unset:

@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
+from designer_app.models.serialization import load_optimizer, pick_device, save_optimizer, save_weights
+
 # pretrain_molecules imports this module only inside its functions, so this is not an import cycle
 from designer_app.pretraining.harness import read_state, write_state
 from designer_app.pretraining.molecule_checkpoints import SMOOTHED, load_autoencoder
 from designer_app.pretraining.molecule_data import length_bucketed_batches
-from designer_app.models.serialization import load_optimizer, pick_device, save_optimizer, save_weights
 
 TRAINED_PARTS = ("z_to_h", "decoder", "to_logits")
 
@@ -47,8 +48,9 @@ def trainable_parameters(model: torch.nn.Module) -> list[torch.nn.Parameter]:
     return params
 
 
-def smoothing_loss(model, ids: torch.Tensor, latent_std: torch.Tensor, max_noise: float,
-                   gen: torch.Generator) -> torch.Tensor:
+def smoothing_loss(
+    model, ids: torch.Tensor, latent_std: torch.Tensor, max_noise: float, gen: torch.Generator
+) -> torch.Tensor:
     """Summed token cross-entropy per molecule of decoding noisy latents.
 
     ids (B, T); latent_std (D,) the per-dimension spread of the posterior means.
@@ -56,8 +58,11 @@ def smoothing_loss(model, ids: torch.Tensor, latent_std: torch.Tensor, max_noise
     with torch.no_grad():
         mu, log_var = model.encode(ids)  # (B, D) each; the encoder is frozen
         scale = torch.rand(len(ids), 1, generator=gen) * max_noise  # (B, 1)
-        z = (mu + (0.5 * log_var).exp() * torch.randn(mu.shape, generator=gen)
-             + scale * latent_std * torch.randn(mu.shape, generator=gen))
+        z = (
+            mu
+            + (0.5 * log_var).exp() * torch.randn(mu.shape, generator=gen)
+            + scale * latent_std * torch.randn(mu.shape, generator=gen)
+        )
     logits = model.decode_logits(z, ids)  # (B, T, V)
     return F.cross_entropy(logits.transpose(1, 2), ids, ignore_index=0, reduction="sum") / len(ids)
 
@@ -99,7 +104,12 @@ def smooth_decoder(dataset, work: Path, cfg, should_stop=lambda: False) -> Itera
             elapsed += time.monotonic() - t0
             losses.append(float(loss.detach()))
             if step % 50 == 0:
-                yield {"phase": "decoder-smoothing", "step": step, "seconds": round(elapsed), "recon": float(np.mean(losses))}
+                yield {
+                    "phase": "decoder-smoothing",
+                    "step": step,
+                    "seconds": round(elapsed),
+                    "recon": float(np.mean(losses)),
+                }
                 losses.clear()
             if elapsed >= budget or should_stop():
                 break  # the checkpoint below saves it

@@ -6,7 +6,7 @@ The recipe for the shared sequence trainer (pretraining/sequences.py): all 4^8 8
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

@@ -39,8 +39,16 @@ def update_state(work: Path, **values: Any) -> dict[str, Any]:
     return state
 
 
-def save_phase(work: Path, name: str, model: torch.nn.Module, opt: torch.optim.Optimizer, *,
-               ema: Any = None, ema_model: torch.nn.Module | None = None, **values: Any) -> None:
+def save_phase(
+    work: Path,
+    name: str,
+    model: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    *,
+    ema: Any = None,
+    ema_model: torch.nn.Module | None = None,
+    **values: Any,
+) -> None:
     """Checkpoint one phase: weights, optimiser, optionally the EMA weights (copied into `ema_model`, a
     module of the same shape), then the state values (step, seconds, ...) - the state last, so a crash
     between the files and the state resumes from the previous step count with newer weights, never the
@@ -54,8 +62,15 @@ def save_phase(work: Path, name: str, model: torch.nn.Module, opt: torch.optim.O
     update_state(work, **values)
 
 
-def restore_phase(work: Path, name: str, model: torch.nn.Module, opt: torch.optim.Optimizer, *,
-                  ema_model: torch.nn.Module | None = None, device: Any = None) -> bool:
+def restore_phase(
+    work: Path,
+    name: str,
+    model: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    *,
+    ema_model: torch.nn.Module | None = None,
+    device: Any = None,
+) -> bool:
     """Load a phase's checkpoint into `model`, `opt` (and `ema_model`); False when there is none yet."""
     work = Path(work)
     if not (work / f"{name}.safetensors").exists():

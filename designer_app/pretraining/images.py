@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch
@@ -38,7 +38,7 @@ def random_shift(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch
     padded = F.pad(x, (max_shift,) * 4, value=-1.0)
     dy = torch.randint(0, 2 * max_shift + 1, (b,), generator=gen).tolist()
     dx = torch.randint(0, 2 * max_shift + 1, (b,), generator=gen).tolist()
-    return torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(b)])
+    return torch.stack([padded[i, :, dy[i] : dy[i] + h, dx[i] : dx[i] + w] for i in range(b)])
 
 
 def build_unet(cfg: ImagePretrainConfig):
@@ -46,9 +46,15 @@ def build_unet(cfg: ImagePretrainConfig):
 
     n = len(cfg.block_out_channels)
     return UNet2DModel(
-        sample_size=cfg.size, in_channels=1, out_channels=1, layers_per_block=1,
-        block_out_channels=tuple(cfg.block_out_channels), down_block_types=("DownBlock2D",) * n,
-        up_block_types=("UpBlock2D",) * n, norm_num_groups=8, attention_head_dim=8,
+        sample_size=cfg.size,
+        in_channels=1,
+        out_channels=1,
+        layers_per_block=1,
+        block_out_channels=tuple(cfg.block_out_channels),
+        down_block_types=("DownBlock2D",) * n,
+        up_block_types=("UpBlock2D",) * n,
+        norm_num_groups=8,
+        attention_head_dim=8,
     )
 
 
@@ -159,7 +165,9 @@ def train_featuriser(data: dict, work: Path, cfg: ImagePretrainConfig, should_st
     x_train = torch.from_numpy(data["x"][data["train"]])
     y_train = torch.from_numpy(data["y"][data["train"]])
     gen = torch.Generator().manual_seed(cfg.seed + 2)
-    if not restore_phase(work, "featuriser", model, opt):  # standardisation of the statistics targets, on the same corrupted mix
+    if not restore_phase(
+        work, "featuriser", model, opt
+    ):  # standardisation of the statistics targets, on the same corrupted mix
         stats = image_statistics(corrupt(random_shift(x_train, cfg.max_shift, gen), gen)[0])
         model.stat_mean.copy_(stats.mean(0))
         model.stat_std.copy_(stats.std(0).clamp(min=1e-4))
@@ -175,7 +183,9 @@ def train_featuriser(data: dict, work: Path, cfg: ImagePretrainConfig, should_st
         ce = F.cross_entropy(logits[keep], y_train[idx][keep]) if keep.any() else logits.sum() * 0
         mse = F.mse_loss(stats, target)
         for group in opt.param_groups:
-            group["lr"] = 2e-3 * 0.5 * (1 + math.cos(math.pi * min(1.0, max(elapsed / budget, step / cfg.featuriser_steps))))
+            group["lr"] = (
+                2e-3 * 0.5 * (1 + math.cos(math.pi * min(1.0, max(elapsed / budget, step / cfg.featuriser_steps))))
+            )
         opt.zero_grad(set_to_none=True)
         (ce + mse).backward()
         opt.step()
@@ -184,7 +194,13 @@ def train_featuriser(data: dict, work: Path, cfg: ImagePretrainConfig, should_st
         history.append((float(ce.detach()), float(mse.detach())))
         if step % 100 == 0:
             ce_avg, mse_avg = np.mean(history, axis=0)
-            yield {"phase": "featuriser", "step": step, "seconds": round(elapsed), "ce": float(ce_avg), "mse": float(mse_avg)}
+            yield {
+                "phase": "featuriser",
+                "step": step,
+                "seconds": round(elapsed),
+                "ce": float(ce_avg),
+                "mse": float(mse_avg),
+            }
             history.clear()
         if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
             _checkpoint_feat(model, opt, work, step, elapsed)
@@ -203,8 +219,9 @@ def init_prior(cfg: ImagePretrainConfig, schedule=None, extra: dict | None = Non
     from designer_app.models.latent_diffusion import ScheduleConfig
 
     torch.manual_seed(cfg.seed)
-    return ImagePrior(UNetDenoiser(build_unet(cfg)), ImageFeaturiser(cfg.featuriser), schedule or ScheduleConfig(),
-                      extra=extra)
+    return ImagePrior(
+        UNetDenoiser(build_unet(cfg)), ImageFeaturiser(cfg.featuriser), schedule or ScheduleConfig(), extra=extra
+    )
 
 
 # Campaign settings measured with this prior (jpeg-compressibility, 4 x 64, seed 0): the molecule
@@ -246,7 +263,10 @@ def run(out: Path, cfg: ImagePretrainConfig, should_stop=lambda: False) -> Itera
     if should_stop():
         return
     state = read_state(work)
-    if state.get("feat_seconds", 0.0) < cfg.featuriser_minutes * 60 and state.get("feat_step", 0) < cfg.featuriser_steps:
+    if (
+        state.get("feat_seconds", 0.0) < cfg.featuriser_minutes * 60
+        and state.get("feat_step", 0) < cfg.featuriser_steps
+    ):
         yield from train_featuriser(data, work, cfg, should_stop)
     if should_stop():
         return
@@ -257,8 +277,9 @@ def run(out: Path, cfg: ImagePretrainConfig, should_stop=lambda: False) -> Itera
 def pretrain(request) -> Iterator[dict]:
     """`designer-app pretrain images`: models.pretrain_request.PretrainRequest -> progress dicts.
     Of the budget, 65 % trains the UNet, 10 % the featuriser; the card's measurements use the rest."""
-    cfg = ImagePretrainConfig(diffusion_minutes=request.minutes * 0.65, featuriser_minutes=request.minutes * 0.10,
-                              seed=request.seed)
+    cfg = ImagePretrainConfig(
+        diffusion_minutes=request.minutes * 0.65, featuriser_minutes=request.minutes * 0.10, seed=request.seed
+    )
     if request.ae_steps is not None:  # the generic "first phase step budget" flag caps the UNet's steps
         cfg = replace(cfg, diffusion_steps=request.ae_steps)
     yield from run(request.out, cfg)

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from designer_app.atomic import atomic_write_json, atomic_write_text
 from designer_app.config import RewardConfig
 from designer_app.domains import chemistry
 from designer_app.models.latent_diffusion import sample
-from designer_app.pretraining.molecule_data import read_smiles
 from designer_app.models.molecules.prior import MoleculePrior
 from designer_app.models.reward import fit_ensemble, heldout_scores
-from designer_app.atomic import atomic_write_json, atomic_write_text
+from designer_app.pretraining.molecule_data import read_smiles
 
 
 def _distribution(values: list[float]) -> dict:
@@ -28,7 +28,13 @@ def _distribution(values: list[float]) -> dict:
     if arr.size == 0:
         return {}
     q = np.percentile(arr, [10, 50, 90])
-    return {"mean": float(arr.mean()), "sd": float(arr.std()), "p10": float(q[0]), "median": float(q[1]), "p90": float(q[2])}
+    return {
+        "mean": float(arr.mean()),
+        "sd": float(arr.std()),
+        "p10": float(q[0]),
+        "median": float(q[1]),
+        "p90": float(q[2]),
+    }
 
 
 def sample_quality(prior: MoleculePrior, n: int, train_smiles: set[str], heldout: list[str], seed: int = 0) -> dict:
@@ -73,8 +79,9 @@ def sample_quality(prior: MoleculePrior, n: int, train_smiles: set[str], heldout
     return out
 
 
-def reward_accuracy(prior: MoleculePrior, smiles: list[str], labels_list=(100, 300, 1000), n_test: int = 2000,
-                    seed: int = 0) -> dict:
+def reward_accuracy(
+    prior: MoleculePrior, smiles: list[str], labels_list=(100, 300, 1000), n_test: int = 2000, seed: int = 0
+) -> dict:
     """Held-out R² / Spearman of the reward ensemble on the featuriser for qed and sa, by label count, on
     two kinds of molecules:
     - "heldout": MOSES test molecules at their encoded latents (how a campaign featurises molecules the
@@ -111,12 +118,22 @@ def reward_accuracy(prior: MoleculePrior, smiles: list[str], labels_list=(100, 3
     return out
 
 
-def write_card(prior_dir: Path, data_file: Path, command: str, n_samples: int = 10_000,
-               labels: tuple[int, ...] = (100, 300, 1000), n_test: int = 2000) -> dict:
+def write_card(
+    prior_dir: Path,
+    data_file: Path,
+    command: str,
+    n_samples: int = 10_000,
+    labels: tuple[int, ...] = (100, 300, 1000),
+    n_test: int = 2000,
+) -> dict:
     """Measure the prior in `prior_dir` and write quality.json and CARD.md next to it (the reward model
     at `labels` labels, tested on `n_test` molecules of each kind)."""
     prior = MoleculePrior.load(prior_dir)
-    state = json.loads((prior_dir / "work" / "state.json").read_text()) if (prior_dir / "work" / "state.json").exists() else {}
+    state = (
+        json.loads((prior_dir / "work" / "state.json").read_text())
+        if (prior_dir / "work" / "state.json").exists()
+        else {}
+    )
     prior_cfg = json.loads((prior_dir / "config.json").read_text())
     train = prior_cfg.get("training", {})
     pretrain_cfg = prior_cfg.get("pretrain", {})
@@ -135,11 +152,17 @@ def write_card(prior_dir: Path, data_file: Path, command: str, n_samples: int = 
         "autoencoder": sum(p.numel() for p in prior.autoencoder.parameters()),
         "denoiser": sum(p.numel() for p in prior.denoiser.parameters()),
     }
-    report = {"quality": quality, "reward_accuracy": accuracy, "reward_test_molecules": n_test,
-              "training": train, "parameters": params,
-              "pretrain": pretrain_cfg,
-              "machine": f"{platform.machine()}, {torch.get_num_threads()} threads", "command": command,
-              "heldout_reconstruction": state.get("ae_heldout_exact_reconstruction")}
+    report = {
+        "quality": quality,
+        "reward_accuracy": accuracy,
+        "reward_test_molecules": n_test,
+        "training": train,
+        "parameters": params,
+        "pretrain": pretrain_cfg,
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
+        "command": command,
+        "heldout_reconstruction": state.get("ae_heldout_exact_reconstruction"),
+    }
     atomic_write_json(prior_dir / "quality.json", report)
     atomic_write_text(prior_dir / "CARD.md", render_card(prior_dir.name, report))
     return report
@@ -155,9 +178,13 @@ def _calibration(training: dict) -> str:
 def _latent_settings(r: dict) -> str:
     """The card's sentence on the settings that shape the latent: the KL weight and the smoothing noise."""
     cfg = r["pretrain"]
-    noise = f"{cfg.get('decoder_noise')} latent sd" if r["training"].get("decoder_smoothing_steps") else "– (not smoothed)"
-    return (f"Autoencoder KL weight {cfg.get('kl_weight')} (β-VAE, warmed up over {cfg.get('kl_warmup_steps')} steps); "
-            f"decoder smoothing noise\nceiling {noise}.")
+    noise = (
+        f"{cfg.get('decoder_noise')} latent sd" if r["training"].get("decoder_smoothing_steps") else "– (not smoothed)"
+    )
+    return (
+        f"Autoencoder KL weight {cfg.get('kl_weight')} (β-VAE, warmed up over {cfg.get('kl_warmup_steps')} steps); "
+        f"decoder smoothing noise\nceiling {noise}."
+    )
 
 
 def render_card(name: str, r: dict) -> str:
@@ -166,12 +193,16 @@ def render_card(name: str, r: dict) -> str:
 
     def row(p: str) -> str:
         s, h = props[p]["samples"], props[p]["heldout"]
-        return (f"| {p} | {s['mean']:.3f} ± {s['sd']:.3f} | {h['mean']:.3f} ± {h['sd']:.3f} | "
-                f"{s['median']:.3f} / {h['median']:.3f} | {props[p]['wasserstein']:.3f} |")
+        return (
+            f"| {p} | {s['mean']:.3f} ± {s['sd']:.3f} | {h['mean']:.3f} ± {h['sd']:.3f} | "
+            f"{s['median']:.3f} / {h['median']:.3f} | {props[p]['wasserstein']:.3f} |"
+        )
 
     acc_rows = "\n".join(
         f"| {kind} | {name_} | {n} | {v['r2']:.3f} | {v['spearman']:.3f} |"
-        for kind, by_name in acc.items() for name_, by_n in by_name.items() for n, v in by_n.items()
+        for kind, by_name in acc.items()
+        for name_, by_n in by_name.items()
+        for n, v in by_n.items()
     )
     return f"""# {name}: latent-diffusion molecule prior (MOSES)
 
@@ -181,49 +212,49 @@ SELFIES variational autoencoder with auxiliary RDKit-descriptor heads + an MLP d
 - MOSES training SMILES (Polykovskiy et al. 2020, MIT licence), read straight from the `molsets` wheel:
   `pip download --no-deps molsets==0.3.1` then `--data molsets-0.3.1-py3-none-any.whl`; the wheel's
   `moses/dataset/data/train.csv.gz` is used for training (a seeded random subset of
-  {r['pretrain'].get('n_train', 0):,} molecules; RDKit descriptors for the auxiliary heads on the first
-  {r['pretrain'].get('n_with_props', 0):,}) and `test.csv.gz` (MOSES's held-out test set) for comparison.
+  {r["pretrain"].get("n_train", 0):,} molecules; RDKit descriptors for the auxiliary heads on the first
+  {r["pretrain"].get("n_with_props", 0):,}) and `test.csv.gz` (MOSES's held-out test set) for comparison.
 - Weights: same licence as this project.
 
 ## Command
 ```
-{r['command']}
+{r["command"]}
 ```
 Training is resumable: rerunning the command continues from `<out>/work/` (the `work/` folder is not shipped).
 
 ## Training
 | part | parameters | steps | wall time |
 |---|---|---|---|
-| autoencoder | {r['parameters']['autoencoder']:,} | {t.get('autoencoder_steps')} | {t.get('autoencoder_minutes')} min |
-| latent denoiser | {r['parameters']['denoiser']:,} | {t.get('diffusion_steps')} | {t.get('diffusion_minutes')} min |
-| decoder smoothing (decoder only, `pretraining/decoder_smoothing.py`) | — | {t.get('decoder_smoothing_steps', 0)} | {t.get('decoder_smoothing_minutes', 0)} min |
+| autoencoder | {r["parameters"]["autoencoder"]:,} | {t.get("autoencoder_steps")} | {t.get("autoencoder_minutes")} min |
+| latent denoiser | {r["parameters"]["denoiser"]:,} | {t.get("diffusion_steps")} | {t.get("diffusion_minutes")} min |
+| decoder smoothing (decoder only, `pretraining/decoder_smoothing.py`) | — | {t.get("decoder_smoothing_steps", 0)} | {t.get("decoder_smoothing_minutes", 0)} min |
 
 {_latent_settings(r)}
-Machine: {r['machine']} (CPU only). Held-out exact SELFIES reconstruction (greedy decode of the posterior mean):
-{(r['heldout_reconstruction'] or 0):.3f}. Featuriser calibration (Spearman of predicted vs decoded-molecule QED on
+Machine: {r["machine"]} (CPU only). Held-out exact SELFIES reconstruction (greedy decode of the posterior mean):
+{(r["heldout_reconstruction"] or 0):.3f}. Featuriser calibration (Spearman of predicted vs decoded-molecule QED on
 held-out latent pairs, before → after): {_calibration(t)}.
 
-## Sample quality ({q['n_samples']:,} samples, {q['sample_steps']} DDIM steps with eta = 1 as campaigns sample, greedy decoding)
+## Sample quality ({q["n_samples"]:,} samples, {q["sample_steps"]} DDIM steps with eta = 1 as campaigns sample, greedy decoding)
 | metric | value |
 |---|---|
-| validity (RDKit sanitises) | {q['validity']:.4f} |
-| uniqueness | {q['uniqueness']:.4f} |
-| novelty vs training molecules | {q['novelty']:.4f} |
-| medicinal-chemistry filters pass (samples / held-out) | {q['filters_pass']:.3f} / {q['heldout_filters_pass']:.3f} |
-| sampling + decoding speed | {q['samples_per_second']:.0f} molecules/s |
+| validity (RDKit sanitises) | {q["validity"]:.4f} |
+| uniqueness | {q["uniqueness"]:.4f} |
+| novelty vs training molecules | {q["novelty"]:.4f} |
+| medicinal-chemistry filters pass (samples / held-out) | {q["filters_pass"]:.3f} / {q["heldout_filters_pass"]:.3f} |
+| sampling + decoding speed | {q["samples_per_second"]:.0f} molecules/s |
 
 | property | samples mean ± sd | held-out MOSES mean ± sd | medians (samples / held-out) | Wasserstein |
 |---|---|---|---|---|
-{row('qed')}
-{row('sa_score')}
-{row('heavy_atoms')}
-{row('logp')}
-{row('mol_wt')}
-{row('rings')}
+{row("qed")}
+{row("sa_score")}
+{row("heavy_atoms")}
+{row("logp")}
+{row("mol_wt")}
+{row("rings")}
 
-Example samples: {', '.join('`' + s + '`' for s in q['examples'][:6])}
+Example samples: {", ".join("`" + s + "`" for s in q["examples"][:6])}
 
-## Reward model on the featuriser ({r.get('reward_test_molecules', 2000):,} test molecules of each kind)
+## Reward model on the featuriser ({r.get("reward_test_molecules", 2000):,} test molecules of each kind)
 5-head bootstrap MLP ensemble on the featuriser (property-head hidden layer + predicted descriptors).
 `sa` is (10 − SA)/9. `heldout`: MOSES test molecules at their encoded latents, as molecules a user imports are.
 `sampled`: the prior's own samples, labelled by the molecule each latent decodes to — what a campaign

@@ -76,7 +76,7 @@ class MoleculeDataset:
         np.savez_compressed(path, smiles=self.smiles, ids=self.ids, props=self.props)
 
     @classmethod
-    def load(cls, path: Path) -> "MoleculeDataset":
+    def load(cls, path: Path) -> MoleculeDataset:
         with np.load(path, allow_pickle=False) as data:
             return cls(smiles=data["smiles"], ids=data["ids"], props=data["props"])
 

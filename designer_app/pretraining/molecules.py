@@ -14,25 +14,25 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch
 
+from designer_app.atomic import atomic_write_json
 from designer_app.domains import chemistry
 from designer_app.models.molecules.autoencoder import AutoencoderConfig, SelfiesAutoencoder
-from designer_app.pretraining.molecule_checkpoints import load_autoencoder
-from designer_app.pretraining.molecule_data import MoleculeDataset, build_dataset, length_bucketed_batches, read_smiles
+from designer_app.models.molecules.vocab import Vocab
 from designer_app.models.serialization import (
     load_weights,
     pick_device,
     save_weights,
 )
-from designer_app.models.molecules.vocab import Vocab
-from designer_app.atomic import atomic_write_json
 from designer_app.pretraining.harness import read_state, restore_phase, save_phase, write_state
+from designer_app.pretraining.molecule_checkpoints import load_autoencoder
+from designer_app.pretraining.molecule_data import MoleculeDataset, build_dataset, length_bucketed_batches, read_smiles
 
 
 @dataclass(frozen=True)
@@ -97,10 +97,6 @@ class MoleculePretrainConfig:
     latent_dim: int = 64
 
 
-
-
-
-
 def prepare_data(data_file: Path, work: Path, cfg: MoleculePretrainConfig) -> tuple[MoleculeDataset, Vocab]:
     """Phase 1: cached after the first run."""
     cache, vocab_file = work / "data.npz", work / "vocab.json"
@@ -142,8 +138,10 @@ def train_autoencoder(
     # from before the weight was recorded were all trained with 0.05
     trained_with = state.get("ae_kl_weight", 0.05 if state.get("ae_step") else None)
     if trained_with is not None and trained_with != cfg.kl_weight:
-        raise ValueError(f"{work} holds an autoencoder trained with KL weight {trained_with}; rerun with "
-                         f"--kl-weight {trained_with} to continue it, or give a new --out to train another")
+        raise ValueError(
+            f"{work} holds an autoencoder trained with KL weight {trained_with}; rerun with "
+            f"--kl-weight {trained_with} to continue it, or give a new --out to train another"
+        )
     if (work / "ae.safetensors").exists():
         restore_phase(work, "ae", model, opt, device=device)
     step, elapsed, epoch = state.get("ae_step", 0), state.get("ae_seconds", 0.0), state.get("ae_epoch", 0)
@@ -212,8 +210,17 @@ def ae_learning_rate(base: float, progress: float) -> float:
 
 
 def _checkpoint_ae(model, opt, work: Path, step: int, elapsed: float, epoch: int, kl_weight: float) -> None:
-    save_phase(work, "ae", model, opt, ae_step=step, ae_seconds=elapsed, ae_epoch=epoch,
-               ae_config=asdict(model.config), ae_kl_weight=kl_weight)
+    save_phase(
+        work,
+        "ae",
+        model,
+        opt,
+        ae_step=step,
+        ae_seconds=elapsed,
+        ae_epoch=epoch,
+        ae_config=asdict(model.config),
+        ae_kl_weight=kl_weight,
+    )
 
 
 @torch.no_grad()
@@ -291,8 +298,17 @@ def train_diffusion(
 def _checkpoint_dm(model, ema, opt, work: Path, step: int, elapsed: float, den_cfg) -> None:
     from designer_app.models.latent_denoiser import LatentDenoiser
 
-    save_phase(work, "denoiser", model, opt, ema=ema, ema_model=LatentDenoiser(den_cfg),
-               dm_step=step, dm_seconds=elapsed, dm_config=asdict(den_cfg))
+    save_phase(
+        work,
+        "denoiser",
+        model,
+        opt,
+        ema=ema,
+        ema_model=LatentDenoiser(den_cfg),
+        dm_step=step,
+        dm_seconds=elapsed,
+        dm_config=asdict(den_cfg),
+    )
 
 
 def export_prior(work: Path, out: Path, vocab: Vocab, cfg: MoleculePretrainConfig, props: np.ndarray) -> Path:
@@ -338,7 +354,12 @@ def run(data_file: Path, out: Path, cfg: MoleculePretrainConfig, should_stop=lam
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     dataset, vocab = prepare_data(data_file, work, cfg)
-    yield {"phase": "data", "molecules": len(dataset.smiles), "vocab": len(vocab), "seconds": round(time.monotonic() - t0)}
+    yield {
+        "phase": "data",
+        "molecules": len(dataset.smiles),
+        "vocab": len(vocab),
+        "seconds": round(time.monotonic() - t0),
+    }
     state = read_state(work)
     ae_left = state.get("ae_seconds", 0.0) < cfg.ae_minutes * 60 and state.get("ae_step", 0) < cfg.ae_steps
     if ae_left or "ae_heldout_exact_reconstruction" not in state:
@@ -404,11 +425,17 @@ def pretrain(request) -> Iterator[dict]:
     from designer_app.pretraining.molecule_card import write_card
 
     if request.data is None:
-        raise ValueError("pretrain molecules needs --data: the molsets wheel (pip download --no-deps molsets==0.3.1) "
-                         "or a CSV/.csv.gz of SMILES")
+        raise ValueError(
+            "pretrain molecules needs --data: the molsets wheel (pip download --no-deps molsets==0.3.1) "
+            "or a CSV/.csv.gz of SMILES"
+        )
     smoothing = request.minutes / 4 if request.smoothing_minutes is None else request.smoothing_minutes
-    cfg = MoleculePretrainConfig(ae_minutes=request.minutes * 5 / 6, diffusion_minutes=request.minutes / 6,
-                                 decoder_smoothing_minutes=smoothing, seed=request.seed)
+    cfg = MoleculePretrainConfig(
+        ae_minutes=request.minutes * 5 / 6,
+        diffusion_minutes=request.minutes / 6,
+        decoder_smoothing_minutes=smoothing,
+        seed=request.seed,
+    )
     if request.n_train is not None:
         cfg = replace(cfg, n_train=request.n_train)
     if request.ae_steps is not None:
@@ -424,7 +451,11 @@ def pretrain(request) -> Iterator[dict]:
 
 
 def calibrate_featuriser(
-    prior, dataset: MoleculeDataset, cfg: MoleculePretrainConfig, n: int = 30_000, steps: int = 3000,
+    prior,
+    dataset: MoleculeDataset,
+    cfg: MoleculePretrainConfig,
+    n: int = 30_000,
+    steps: int = 3000,
     processes: int = 2,
 ) -> dict:
     """Phase 4: teach the property head what the *decoder* makes of a latent.
@@ -473,7 +504,7 @@ def calibrate_featuriser(
         return float(spearmanr(pred.numpy(), target[val, 0].numpy()).statistic)
 
     before = val_spearman()
-    for step in range(steps):
+    for _ in range(steps):
         b = train[torch.randint(0, len(train), (512,), generator=gen)]
         z = x[b] * prior.latent_std + prior.latent_mean
         _, pred = head(z)

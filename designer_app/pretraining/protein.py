@@ -7,7 +7,7 @@ The recipe for the shared sequence trainer (pretraining/sequences.py): samples o
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -23,11 +23,25 @@ def default_config(minutes: float, seed: int = 0) -> SequencePretrainConfig:
     return SequencePretrainConfig(
         # 128-d latent, one hidden layer: measured the fastest to reconstruct 32-mers exactly
         # (held-out letters 97 % after 2,000 steps vs 95 % at 96-d and slower two-layer nets)
-        domain="protein", length=32, latent_dim=128, hidden=512, hidden_layers=1, lr=3e-3, kl_weight=0.01,
-        property_hidden=128, kmers=(1, 2), both_strands=False, gc=False, n_heldout=2_000,
-        ae_minutes=minutes * 0.55, diffusion_minutes=minutes * 0.37, denoiser_hidden=256, seed=seed,
+        domain="protein",
+        length=32,
+        latent_dim=128,
+        hidden=512,
+        hidden_layers=1,
+        lr=3e-3,
+        kl_weight=0.01,
+        property_hidden=128,
+        kmers=(1, 2),
+        both_strands=False,
+        gc=False,
+        n_heldout=2_000,
+        ae_minutes=minutes * 0.55,
+        diffusion_minutes=minutes * 0.37,
+        denoiser_hidden=256,
+        seed=seed,
         # 80k samples: 99.98 % exact on training sequences but 85.5 % on held-out ones (overfit)
-        n_train=250_000, constrain_pairs=True,
+        n_train=250_000,
+        constrain_pairs=True,
         # the letter probabilities go last: the protein campaigns' convolutional reward heads read them
         # (campaign_defaults below); MLP heads still see the latent parts
         features=("latent", "hidden", "properties", "letters"),

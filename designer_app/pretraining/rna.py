@@ -9,7 +9,7 @@ to find. The recipe for the shared sequence trainer (pretraining/sequences.py).
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -27,9 +27,23 @@ def default_config(minutes: float, seed: int = 0) -> SequencePretrainConfig:
     # The protein prior's shape (one wide hidden layer, learning rate 3e-3, small KL), which reconstructs
     # 32-mers exactly the fastest, with half its latent: four letters carry 64 bits, twenty carry 138.
     return SequencePretrainConfig(
-        domain="rna", length=LENGTH, latent_dim=64, hidden=512, hidden_layers=1, lr=3e-3, kl_weight=0.01,
-        property_hidden=128, kmers=(1, 2, 3), both_strands=False, gc=True, n_train=200_000, n_heldout=2_000,
-        ae_minutes=minutes * 0.5, diffusion_minutes=minutes * 0.42, denoiser_hidden=256, seed=seed,
+        domain="rna",
+        length=LENGTH,
+        latent_dim=64,
+        hidden=512,
+        hidden_layers=1,
+        lr=3e-3,
+        kl_weight=0.01,
+        property_hidden=128,
+        kmers=(1, 2, 3),
+        both_strands=False,
+        gc=True,
+        n_train=200_000,
+        n_heldout=2_000,
+        ae_minutes=minutes * 0.5,
+        diffusion_minutes=minutes * 0.42,
+        denoiser_hidden=256,
+        seed=seed,
         features=("latent", "hidden", "properties", "letters"),
     )
 
@@ -73,8 +87,8 @@ def test_pool(n: int, rng: np.random.Generator) -> list[str]:
 RECIPE = SequenceRecipe(
     domain="rna",
     title="latent-diffusion prior of RNA 32-mers (the less stable half of random sequences)",
-    data_text="""- Our own data, made by `designer_app.pretraining.rna.dataset` (no third-party data): {n_train:,} uniformly
-  random A/C/G/U 32-mers (numpy seed 0), each folded by ViennaRNA 2.x (`viennarna` on PyPI; its own licence:
+    data_text="""- Our own data, made by `designer_app.pretraining.rna.dataset` (no third-party data): {n_train:,}
+  uniformly random A/C/G/U 32-mers (numpy seed 0), each folded by ViennaRNA 2.x (`viennarna` on PyPI; its own licence:
   research, educational and commercial use, no redistribution for a fee, credit to the authors; Lorenz et al.
   2011, Algorithms Mol. Biol. 6:26) for its minimum free energy at 37 °C.
 - The **diffusion model** learns the sequences whose stability -MFE / 32 is below the median (weakly

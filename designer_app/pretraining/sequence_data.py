@@ -21,7 +21,6 @@ import numpy as np
 from designer_app.models.sequences.codes import to_codes
 
 
-
 def property_names(alphabet: str, kmers: tuple[int, ...], gc: bool) -> list[str]:
     names = ["".join(w) for k in kmers for w in itertools.product(alphabet, repeat=k)]
     return [f"kmer_{w}" for w in names] + (["gc"] if gc else [])
@@ -39,8 +38,9 @@ def kmer_composition(codes: np.ndarray, vocab_size: int, k: int) -> np.ndarray:
     return out / windows
 
 
-def sequence_properties(codes: np.ndarray, vocab_size: int, kmers: tuple[int, ...], gc: bool,
-                        both_strands: bool = False) -> np.ndarray:
+def sequence_properties(
+    codes: np.ndarray, vocab_size: int, kmers: tuple[int, ...], gc: bool, both_strands: bool = False
+) -> np.ndarray:
     """Cheap properties the auxiliary head learns: (N, P) float32, P = sum(V**k) (+ 1 with `gc`).
 
     For each k in `kmers`, the k-mer composition (k = 1: letters, k = 2: adjacent pairs, ...). With
@@ -77,10 +77,12 @@ class SequenceDataset:
     values: np.ndarray
 
     def save(self, path: Path) -> None:
-        np.savez_compressed(path, codes=self.codes, prior_mask=self.prior_mask, heldout=self.heldout, values=self.values)
+        np.savez_compressed(
+            path, codes=self.codes, prior_mask=self.prior_mask, heldout=self.heldout, values=self.values
+        )
 
     @classmethod
-    def load(cls, path: Path) -> "SequenceDataset":
+    def load(cls, path: Path) -> SequenceDataset:
         with np.load(path) as f:
             return cls(f["codes"], f["prior_mask"], f["heldout"], f["values"])
 
@@ -122,11 +124,8 @@ def protein_dataset(n_train: int, n_heldout: int, seed: int) -> SequenceDataset:
     codes, ok = to_codes(seqs, alphabet, fn.spec.dim)
     if not ok.all():
         raise ValueError("the Ehrlich DMP produced sequences outside the protein alphabet")
-    return SequenceDataset(
-        codes[:n_train], np.ones(n_train, dtype=bool), codes[n_train:], np.full(n_train, np.nan)
-    )
+    return SequenceDataset(codes[:n_train], np.ones(n_train, dtype=bool), codes[n_train:], np.full(n_train, np.nan))
 
 
 PROTEIN_ALPHABET = "ACDEFGHIKLMNPQRSTVWY"
 DNA_ALPHABET = "ACGT"
-

@@ -13,21 +13,21 @@ from __future__ import annotations
 import json
 import platform
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
+from designer_app.atomic import atomic_write_json, atomic_write_text
 from designer_app.config import RewardConfig
 from designer_app.models.latent_diffusion import sample
 from designer_app.models.reward import fit_ensemble, heldout_scores
 from designer_app.models.sequences.codes import from_codes
+from designer_app.models.sequences.prior import SequencePrior
 from designer_app.pretraining.sequence_data import SequenceDataset
 from designer_app.pretraining.sequence_recipe import recipe_for
-from designer_app.models.sequences.prior import SequencePrior
-from designer_app.atomic import atomic_write_json, atomic_write_text
 
 Scorer = Callable[[Sequence[str]], list]  # sequences -> values (None = infeasible)
 LABEL_COUNTS = (100, 500)
@@ -52,9 +52,17 @@ def value_distribution(values: Sequence[float | None]) -> dict:
     out = {"n": len(values), "infeasible_fraction": 1 - len(arr) / max(1, len(values))}
     if arr.size:
         q = np.percentile(arr, [10, 50, 90, 99])
-        out.update(mean=float(arr.mean()), sd=float(arr.std()), p10=float(q[0]), median=float(q[1]),
-                   p90=float(q[2]), p99=float(q[3]), frac_ge_095=float((arr >= 0.95).mean()),
-                   frac_positive=float((arr > 0).mean()), best=float(arr.max()))
+        out.update(
+            mean=float(arr.mean()),
+            sd=float(arr.std()),
+            p10=float(q[0]),
+            median=float(q[1]),
+            p90=float(q[2]),
+            p99=float(q[3]),
+            frac_ge_095=float((arr >= 0.95).mean()),
+            frac_positive=float((arr > 0).mean()),
+            best=float(arr.max()),
+        )
     return out
 
 
@@ -74,7 +82,9 @@ def sample_quality(prior: SequencePrior, n: int, data_seqs: list[str], main_orac
         with torch.no_grad():
             codes = prior.autoencoder.generate(x * prior.latent_std + prior.latent_mean).numpy()
         plain = value_distribution(main_oracle(from_codes(codes, prior.alphabet)))
-        plain["changed_by_constraint"] = float(np.mean([a != b for a, b in zip(from_codes(codes, prior.alphabet), seqs)]))
+        plain["changed_by_constraint"] = float(
+            np.mean([a != b for a, b in zip(from_codes(codes, prior.alphabet), seqs)])
+        )
     rng = np.random.default_rng(seed)
     data_sub = [data_seqs[i] for i in rng.choice(len(data_seqs), min(n, len(data_seqs)), replace=False)]
     return {
@@ -91,8 +101,14 @@ def sample_quality(prior: SequencePrior, n: int, data_seqs: list[str], main_orac
     }
 
 
-def reward_accuracy(prior: SequencePrior, seqs: list[str], scorers: dict[str, Scorer], n_test: int = 2000,
-                    seed: int = 0, reward: RewardConfig = RewardConfig()) -> dict:
+def reward_accuracy(
+    prior: SequencePrior,
+    seqs: list[str],
+    scorers: dict[str, Scorer],
+    n_test: int = 2000,
+    seed: int = 0,
+    reward: RewardConfig = RewardConfig(),
+) -> dict:
     """Held-out R² / Spearman of the reward ensemble (campaign defaults) on the featuriser, per oracle
     and label count. Labels and test set are disjoint random draws from `seqs` (feasible ones only)."""
     latents = prior.encode(seqs)
@@ -120,8 +136,9 @@ def reward_accuracy(prior: SequencePrior, seqs: list[str], scorers: dict[str, Sc
     return out
 
 
-def write_card(prior_dir: Path, command: str, n_samples: int = 10_000, reward: RewardConfig | None = None,
-               n_test: int = 2000) -> dict:
+def write_card(
+    prior_dir: Path, command: str, n_samples: int = 10_000, reward: RewardConfig | None = None, n_test: int = 2000
+) -> dict:
     """Measure the prior in `prior_dir` and write quality.json and CARD.md next to it. The reward model
     measured is the one campaigns on this prior get: RewardConfig defaults under the prior's recommended
     `reward` settings, unless `reward` is given (tests pass tiny settings)."""
@@ -140,13 +157,23 @@ def write_card(prior_dir: Path, command: str, n_samples: int = 10_000, reward: R
     # labels and test set, disjoint from the training data (a seed the training data did not use)
     pool = recipe_for(domain).test_pool(n_test + max(LABEL_COUNTS), np.random.default_rng(2**31 - 1))
     accuracy = reward_accuracy(prior, pool, scorers, n_test=n_test, reward=reward)
-    params = {"autoencoder": sum(p.numel() for p in prior.autoencoder.parameters()),
-              "denoiser": sum(p.numel() for p in prior.denoiser.parameters())}
+    params = {
+        "autoencoder": sum(p.numel() for p in prior.autoencoder.parameters()),
+        "denoiser": sum(p.numel() for p in prior.denoiser.parameters()),
+    }
     report = {
-        "quality": quality, "reward_accuracy": accuracy, "training": prior.extra.get("training", {}),
-        "pretrain": prior.extra.get("pretrain", {}), "parameters": params, "features": list(prior.config.features),
-        "feature_dim": prior.feature_dim, "reward_config": asdict(reward), "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
-        "command": command, "wall_minutes": state.get("wall_minutes"), "n_test": n_test,
+        "quality": quality,
+        "reward_accuracy": accuracy,
+        "training": prior.extra.get("training", {}),
+        "pretrain": prior.extra.get("pretrain", {}),
+        "parameters": params,
+        "features": list(prior.config.features),
+        "feature_dim": prior.feature_dim,
+        "reward_config": asdict(reward),
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
+        "command": command,
+        "wall_minutes": state.get("wall_minutes"),
+        "n_test": n_test,
     }
     report["card_minutes"] = round((time.monotonic() - started) / 60, 2)
     atomic_write_json(prior_dir / "quality.json", report)

@@ -5,8 +5,8 @@ shared trainer (pretraining/sequences.py) so that the card can read a recipe wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

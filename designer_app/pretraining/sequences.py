@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -25,10 +25,10 @@ import torch
 from designer_app.models.latent_denoiser import DenoiserConfig, LatentDenoiser
 from designer_app.models.latent_diffusion import ScheduleConfig, denoising_loss, training_scheduler
 from designer_app.models.sequences.autoencoder import SequenceAutoencoder, SequenceAutoencoderConfig
-from designer_app.pretraining.sequence_data import SequenceDataset, property_names, sequence_properties
-from designer_app.pretraining.sequence_recipe import SequencePretrainConfig, SequenceRecipe, recipe_for
 from designer_app.models.serialization import load_weights
 from designer_app.pretraining.harness import read_state, restore_phase, save_phase, update_state
+from designer_app.pretraining.sequence_data import SequenceDataset, property_names, sequence_properties
+from designer_app.pretraining.sequence_recipe import SequencePretrainConfig, SequenceRecipe, recipe_for
 
 
 def default_config(domain: str, minutes: float, seed: int = 0) -> SequencePretrainConfig:
@@ -64,15 +64,20 @@ def property_targets(codes: np.ndarray, cfg: SequencePretrainConfig) -> tuple[np
 
 def autoencoder_config(cfg: SequencePretrainConfig) -> SequenceAutoencoderConfig:
     return SequenceAutoencoderConfig(
-        length=cfg.length, vocab_size=len(cfg.alphabet), latent_dim=cfg.latent_dim, hidden=cfg.hidden,
+        length=cfg.length,
+        vocab_size=len(cfg.alphabet),
+        latent_dim=cfg.latent_dim,
+        hidden=cfg.hidden,
         hidden_layers=cfg.hidden_layers,
-        n_properties=len(property_names(cfg.alphabet, cfg.kmers, cfg.gc)), property_hidden=cfg.property_hidden,
+        n_properties=len(property_names(cfg.alphabet, cfg.kmers, cfg.gc)),
+        property_hidden=cfg.property_hidden,
     )
 
 
 # ---- phase 2: autoencoder -----------------------------------------------------------------------------
-def train_autoencoder(dataset: SequenceDataset, work: Path, cfg: SequencePretrainConfig,
-                      should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
+def train_autoencoder(
+    dataset: SequenceDataset, work: Path, cfg: SequencePretrainConfig, should_stop: Callable[[], bool] = lambda: False
+) -> Iterator[dict]:
     """Yields progress dicts; resumes from work/ae.safetensors."""
     torch.manual_seed(cfg.seed)
     model = SequenceAutoencoder(autoencoder_config(cfg))
@@ -142,8 +147,9 @@ def load_autoencoder(work: Path) -> SequenceAutoencoder:
 
 
 # ---- phase 3: latent diffusion ------------------------------------------------------------------------
-def train_diffusion(dataset: SequenceDataset, work: Path, cfg: SequencePretrainConfig,
-                    should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
+def train_diffusion(
+    dataset: SequenceDataset, work: Path, cfg: SequencePretrainConfig, should_stop: Callable[[], bool] = lambda: False
+) -> Iterator[dict]:
     """Learn the distribution of the standardised posterior means of the prior's sequences."""
     from diffusers.training_utils import EMAModel
 
@@ -186,7 +192,12 @@ def train_diffusion(dataset: SequenceDataset, work: Path, cfg: SequencePretrainC
         elapsed += time.monotonic() - t0
         losses.append(float(loss.detach()))
         if step % 500 == 0:
-            yield {"phase": "diffusion", "step": step, "seconds": round(elapsed), "loss": round(float(np.mean(losses)), 4)}
+            yield {
+                "phase": "diffusion",
+                "step": step,
+                "seconds": round(elapsed),
+                "loss": round(float(np.mean(losses)), 4),
+            }
             losses.clear()
         if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
             _checkpoint_dm(model, ema, opt, work, step, elapsed, den_cfg)
@@ -196,8 +207,17 @@ def train_diffusion(dataset: SequenceDataset, work: Path, cfg: SequencePretrainC
 
 
 def _checkpoint_dm(model, ema, opt, work: Path, step: int, elapsed: float, den_cfg: DenoiserConfig) -> None:
-    save_phase(work, "denoiser", model, opt, ema=ema, ema_model=LatentDenoiser(den_cfg),
-               dm_step=step, dm_seconds=elapsed, dm_config=asdict(den_cfg))
+    save_phase(
+        work,
+        "denoiser",
+        model,
+        opt,
+        ema=ema,
+        ema_model=LatentDenoiser(den_cfg),
+        dm_step=step,
+        dm_seconds=elapsed,
+        dm_config=asdict(den_cfg),
+    )
 
 
 # ---- phase 4: export ----------------------------------------------------------------------------------
@@ -210,10 +230,15 @@ def export_prior(work: Path, out: Path, cfg: SequencePretrainConfig, dataset: Se
     load_weights(den, work / "denoiser_ema.safetensors")
     _, mean, std = property_targets(dataset.codes, cfg)
     config = SequencePriorConfig(
-        domain=cfg.domain, alphabet=cfg.alphabet, features=tuple(cfg.features),
+        domain=cfg.domain,
+        alphabet=cfg.alphabet,
+        features=tuple(cfg.features),
         letter_temperature=cfg.letter_temperature,
-        latent_mean=tuple(state["latent_mean"]), latent_std=tuple(state["latent_std"]),
-        allowed_pairs=observed_pairs(dataset.codes[dataset.prior_mask], len(cfg.alphabet)) if cfg.constrain_pairs else None,
+        latent_mean=tuple(state["latent_mean"]),
+        latent_std=tuple(state["latent_std"]),
+        allowed_pairs=observed_pairs(dataset.codes[dataset.prior_mask], len(cfg.alphabet))
+        if cfg.constrain_pairs
+        else None,
     )
     extra = {
         "property_names": property_names(cfg.alphabet, cfg.kmers, cfg.gc),
@@ -246,8 +271,13 @@ def run(out: Path, cfg: SequencePretrainConfig, should_stop: Callable[[], bool] 
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     dataset = prepare_data(work, cfg)
-    yield {"phase": "data", "sequences": len(dataset.codes), "prior_sequences": int(dataset.prior_mask.sum()),
-           "heldout": len(dataset.heldout), "seconds": round(time.monotonic() - t0, 1)}
+    yield {
+        "phase": "data",
+        "sequences": len(dataset.codes),
+        "prior_sequences": int(dataset.prior_mask.sum()),
+        "heldout": len(dataset.heldout),
+        "seconds": round(time.monotonic() - t0, 1),
+    }
     state = read_state(work)
     ae_left = state.get("ae_seconds", 0.0) < cfg.ae_minutes * 60 and state.get("ae_step", 0) < cfg.ae_steps
     if ae_left or "ae_heldout_exact_reconstruction" not in state:
@@ -276,6 +306,8 @@ def pretrain_with(recipe: SequenceRecipe, request) -> Iterator[dict]:
     work = Path(request.out) / "work"
     yield from run(Path(request.out), cfg)
     # wall time of every run of the command so far (a resumed run adds to it), for the card
-    update_state(work, wall_minutes=round(read_state(work).get("wall_minutes", 0.0) + (time.monotonic() - started) / 60, 2))
+    update_state(
+        work, wall_minutes=round(read_state(work).get("wall_minutes", 0.0) + (time.monotonic() - started) / 60, 2)
+    )
     if request.card:
         write_card(Path(request.out), command=request.command, n_samples=min(request.eval_samples, 10_000))

@@ -16,9 +16,11 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
+from designer_app import faults
+from designer_app.atomic import remove_stale_temp_files
 from designer_app.core.protocols import FAILED, MEASUREMENT_STATUSES, OK, OracleResult
 from designer_app.core.records import (
     PROPOSED,
@@ -28,15 +30,10 @@ from designer_app.core.records import (
     NewCandidate,
     RoundRecord,
 )
-from designer_app import faults
 from designer_app.store import schema
 from designer_app.store.checkpoints import CheckpointsMixin
 from designer_app.store.errors import StoreError, now
-from designer_app.atomic import remove_stale_temp_files
 from designer_app.store.scores import EffectiveScore, effective_scores
-
-
-
 
 
 class CampaignStore(CheckpointsMixin):
@@ -52,7 +49,7 @@ class CampaignStore(CheckpointsMixin):
 
     # ---- lifecycle ---------------------------------------------------------------------------
     @classmethod
-    def create(cls, folder: str | Path, name: str, domain: str, config: dict) -> "CampaignStore":
+    def create(cls, folder: str | Path, name: str, domain: str, config: dict) -> CampaignStore:
         folder = Path(folder)
         if (folder / cls.DB_NAME).exists():
             raise StoreError(f"a campaign already exists in {folder}; choose another name or delete it")
@@ -67,7 +64,7 @@ class CampaignStore(CheckpointsMixin):
         return store
 
     @classmethod
-    def open(cls, folder: str | Path) -> "CampaignStore":
+    def open(cls, folder: str | Path) -> CampaignStore:
         """Open for writing; migrate an older schema. A newer or damaged database raises StoreError
         (use `open_read_only` to look at it)."""
         folder = Path(folder)
@@ -96,11 +93,11 @@ class CampaignStore(CheckpointsMixin):
         return store
 
     @classmethod
-    def open_read_only(cls, folder: str | Path) -> "CampaignStore":
+    def open_read_only(cls, folder: str | Path) -> CampaignStore:
         return cls(Path(folder), read_only=True)
 
     @classmethod
-    def open_for_reading(cls, folder: str | Path) -> "CampaignStore":
+    def open_for_reading(cls, folder: str | Path) -> CampaignStore:
         """Open to look at (status, export): like `open`, but a database written by a newer Designer,
         or one that fails the integrity check yet can still be read, is opened read-only instead of
         refused, with the reason in `warning`, so the lab data in it can still be exported. The file
@@ -123,7 +120,7 @@ class CampaignStore(CheckpointsMixin):
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "CampaignStore":
+    def __enter__(self) -> CampaignStore:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -156,7 +153,11 @@ class CampaignStore(CheckpointsMixin):
         return _round(rows[0]) if rows else None
 
     def add_round(
-        self, index: int, batch_size: int, candidates: Sequence[NewCandidate], checkpoint_id: int | None,
+        self,
+        index: int,
+        batch_size: int,
+        candidates: Sequence[NewCandidate],
+        checkpoint_id: int | None,
         seconds: float,
     ) -> list[int]:
         """Insert a round with its proposals in one transaction (status `proposed`). Candidates whose
@@ -197,23 +198,27 @@ class CampaignStore(CheckpointsMixin):
         stamp = now()
         for c in candidates:
             duplicate_of = first_by_key.get(c.key) if c.key else None
-            cid = self.db["candidates"].insert(
-                {
-                    "round": index,
-                    "item": c.item,
-                    "key": c.key,
-                    "feasible": int(c.feasible),
-                    "reason": c.reason,
-                    "latent_json": None if c.latent is None else json.dumps([round(v, 6) for v in c.latent]),
-                    "predicted_mean": _num(c.predicted_mean),
-                    "predicted_std": _num(c.predicted_std),
-                    "acquisition": _num(c.acquisition),
-                    "checkpoint_id": checkpoint_id,
-                    "source": c.source,
-                    "duplicate_of": duplicate_of,
-                    "created_at": stamp,
-                }
-            ).last_pk
+            cid = (
+                self.db["candidates"]
+                .insert(
+                    {
+                        "round": index,
+                        "item": c.item,
+                        "key": c.key,
+                        "feasible": int(c.feasible),
+                        "reason": c.reason,
+                        "latent_json": None if c.latent is None else json.dumps([round(v, 6) for v in c.latent]),
+                        "predicted_mean": _num(c.predicted_mean),
+                        "predicted_std": _num(c.predicted_std),
+                        "acquisition": _num(c.acquisition),
+                        "checkpoint_id": checkpoint_id,
+                        "source": c.source,
+                        "duplicate_of": duplicate_of,
+                        "created_at": stamp,
+                    }
+                )
+                .last_pk
+            )
             if c.key and duplicate_of is None:
                 first_by_key[c.key] = cid
             ids.append(cid)
@@ -266,7 +271,8 @@ class CampaignStore(CheckpointsMixin):
                 if value is not None and not math.isfinite(value):
                     value, status = None, FAILED
                 ids.append(
-                    self.db["measurements"].insert(
+                    self.db["measurements"]
+                    .insert(
                         {
                             "candidate_id": cid,
                             "value": value if status == OK else None,
@@ -276,7 +282,8 @@ class CampaignStore(CheckpointsMixin):
                             "created_at": stamp,
                             "replaces": replaces.get(cid),
                         }
-                    ).last_pk
+                    )
+                    .last_pk
                 )
             if round_status is not None:
                 phase, secs = phase_seconds or (None, None)
@@ -365,13 +372,20 @@ class CampaignStore(CheckpointsMixin):
         """Refresh predicted mean, std and acquisition after a refit (derived values, not lab data)."""
         with self.db.atomic():
             for cid, (mean, std, acq) in predictions.items():
-                self.db["candidates"].update(cid, {"predicted_mean": _num(mean), "predicted_std": _num(std), "acquisition": _num(acq)})
+                self.db["candidates"].update(
+                    cid, {"predicted_mean": _num(mean), "predicted_std": _num(std), "acquisition": _num(acq)}
+                )
 
     # ---- event log ---------------------------------------------------------------------------
     def log_event(self, round_index: int | None, kind: str, payload: dict) -> None:
         with self.db.atomic():
             self.db["events"].insert(
-                {"round": round_index, "kind": kind, "payload_json": json.dumps(payload, default=str), "created_at": now()}
+                {
+                    "round": round_index,
+                    "kind": kind,
+                    "payload_json": json.dumps(payload, default=str),
+                    "created_at": now(),
+                }
             )
 
     def events(self, limit: int = 1000) -> list[dict]:

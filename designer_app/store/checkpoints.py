@@ -10,22 +10,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from designer_app.core.records import CheckpointRecord
 from designer_app import faults
-from designer_app.store.errors import StoreError, now
 from designer_app.atomic import sha256_file
+from designer_app.core.records import CheckpointRecord
+from designer_app.store.errors import StoreError, now
 from designer_app.store.files import UnsafePathError, check_safetensors_content, check_weights_file, inside
 
 # A candidate is live unless a rollback discarded it and nobody measured it since.
-LIVE = ("(candidates.discarded_at IS NULL OR EXISTS "
-        "(SELECT 1 FROM measurements m WHERE m.candidate_id = candidates.id))")
+LIVE = "(candidates.discarded_at IS NULL OR EXISTS (SELECT 1 FROM measurements m WHERE m.candidate_id = candidates.id))"
 
 
 class CheckpointsMixin:
     """Checkpoint and discard methods of CampaignStore (which provides `db`, `folder`, `_set_status`)."""
 
     def add_checkpoint(
-        self, round_index: int, kind: str, path: Path, round_status: str | None = None,
+        self,
+        round_index: int,
+        kind: str,
+        path: Path,
+        round_status: str | None = None,
         phase_seconds: tuple[str, float] | None = None,
     ) -> int:
         """Record a checkpoint file (already written atomically) and optionally advance the round.
@@ -36,9 +39,19 @@ class CheckpointsMixin:
             raise StoreError(str(exc)) from None
         rel = target.relative_to(self.folder.resolve())
         with self.db.atomic():
-            cid = self.db["checkpoints"].insert(
-                {"round": round_index, "kind": kind, "path": rel.as_posix(), "sha256": sha256_file(target), "created_at": now()}
-            ).last_pk
+            cid = (
+                self.db["checkpoints"]
+                .insert(
+                    {
+                        "round": round_index,
+                        "kind": kind,
+                        "path": rel.as_posix(),
+                        "sha256": sha256_file(target),
+                        "created_at": now(),
+                    }
+                )
+                .last_pk
+            )
             if round_status is not None:
                 phase, secs = phase_seconds or (None, None)
                 self._set_status(round_index, round_status, phase, secs)
@@ -68,8 +81,10 @@ class CheckpointsMixin:
         except UnsafePathError as exc:
             raise StoreError(f"checkpoint {record.id}: {exc}") from None
         if not path.is_file():
-            raise StoreError(f"checkpoint {record.path} is missing from {self.folder}; restore the campaign "
-                             "folder from a backup, or roll the round back (`designer-app rollback`)")
+            raise StoreError(
+                f"checkpoint {record.path} is missing from {self.folder}; restore the campaign "
+                "folder from a backup, or roll the round back (`designer-app rollback`)"
+            )
         if sha256_file(path) != record.sha256:
             raise StoreError(f"checkpoint {record.path} does not match its recorded sha256; it was modified")
         try:

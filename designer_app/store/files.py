@@ -1,11 +1,10 @@
-"""The checks that keep campaign files safe: paths stay inside the campaign folder, weights are safetensors (never pickle).
-"""
+"""The checks that keep campaign files safe: paths stay inside the campaign folder, weights are safetensors
+(never pickle)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-
 
 # What a campaign folder may load weights from. Pickle-based formats (.pt, .pth, .bin, .ckpt, .pkl)
 # run code when loaded, so a campaign folder received from someone else could execute anything.
@@ -34,8 +33,11 @@ def check_weights_file(path: str | Path) -> Path:
     """`path` if it is a safetensors file; UnsafePathError for anything else (pickles above all)."""
     path = Path(path)
     if path.suffix.lower() not in WEIGHT_SUFFIXES:
-        kind = "a pickle-based file, which can run code when loaded" if path.suffix.lower() in PICKLE_SUFFIXES \
+        kind = (
+            "a pickle-based file, which can run code when loaded"
+            if path.suffix.lower() in PICKLE_SUFFIXES
             else "not a safetensors file"
+        )
         raise UnsafePathError(f"{path.name} is {kind}; Designer only loads weights from .safetensors files")
     return path
 
@@ -56,8 +58,8 @@ def check_safetensors_content(path: str | Path) -> Path:
             except (ValueError, UnicodeDecodeError):
                 ok = False
     if not ok:
-        raise UnsafePathError(f"{path.name} is not a valid safetensors file (a renamed pickle or a damaged "
-                              "file?); it was not loaded. Restore it from a backup or roll the round back")
+        raise UnsafePathError(
+            f"{path.name} is not a valid safetensors file (a renamed pickle or a damaged "
+            "file?); it was not loaded. Restore it from a backup or roll the round back"
+        )
     return path
-
-

@@ -25,8 +25,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from designer_app.core.records import PROPOSED
 from designer_app import faults
+from designer_app.core.records import PROPOSED
 from designer_app.store.campaign_store import CampaignStore, StoreError, now
 from designer_app.store.files import inside
 
@@ -66,9 +66,11 @@ def rollback(store: CampaignStore, round_index: int | None = None) -> RollbackRe
     affected = [r for r in rounds if r.index >= target]
     indexes = [r.index for r in affected]
     marks = ",".join("?" * len(indexes))
-    checkpoints = list(store.db.query(
-        f"SELECT id, path FROM checkpoints WHERE round IN ({marks}) AND discarded_at IS NULL ORDER BY id", indexes
-    ))
+    checkpoints = list(
+        store.db.query(
+            f"SELECT id, path FROM checkpoints WHERE round IN ({marks}) AND discarded_at IS NULL ORDER BY id", indexes
+        )
+    )
     moves = [(c["id"], c["path"], _discarded_name(c["id"], c["path"])) for c in checkpoints]
     for _, old, new in moves:
         _link(store.folder, old, new)
@@ -96,10 +98,16 @@ def rollback(store: CampaignStore, round_index: int | None = None) -> RollbackRe
         f"SELECT COUNT(*) FROM candidates WHERE round IN ({marks}) AND discarded_at IS NULL", indexes
     ).fetchone()[0]
     report = RollbackReport(indexes, discarded, kept, [new for _, _, new in moves])
-    store.log_event(target, "RoundRolledBack", {
-        "rounds": indexes, "discarded_candidates": discarded, "kept_candidates": kept,
-        "discarded_checkpoints": report.discarded_checkpoints,
-    })
+    store.log_event(
+        target,
+        "RoundRolledBack",
+        {
+            "rounds": indexes,
+            "discarded_candidates": discarded,
+            "kept_candidates": kept,
+            "discarded_checkpoints": report.discarded_checkpoints,
+        },
+    )
     return report
 
 

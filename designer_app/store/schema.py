@@ -12,8 +12,8 @@ History:
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import sqlite_utils
 
@@ -24,9 +24,7 @@ SCHEMA_VERSION = 2
 
 def _v0_to_v1(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
-    db["campaign"].create(
-        {"id": int, "name": str, "domain": str, "config_json": str, "created_at": str}, pk="id"
-    )
+    db["campaign"].create({"id": int, "name": str, "domain": str, "config_json": str, "created_at": str}, pk="id")
     db["checkpoints"].create(
         {"id": int, "round": int, "kind": str, "path": str, "sha256": str, "created_at": str}, pk="id"
     )
@@ -60,7 +58,11 @@ def _v0_to_v1(db: sqlite_utils.Database) -> None:
             "created_at": str,
         },
         pk="id",
-        foreign_keys=[("round", "rounds", "idx"), ("checkpoint_id", "checkpoints", "id"), ("duplicate_of", "candidates", "id")],
+        foreign_keys=[
+            ("round", "rounds", "idx"),
+            ("checkpoint_id", "checkpoints", "id"),
+            ("duplicate_of", "candidates", "id"),
+        ],
     )
     db["candidates"].create_index(["round"])
     db["candidates"].create_index(["key"])

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import math
 import statistics
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from designer_app.core.protocols import FAILED, OK, PENDING
 
@@ -53,6 +53,7 @@ def effective_scores(rows: Iterable[Mapping]) -> dict[int, EffectiveScore]:
 
 def current_rows(rows: list) -> list:
     """The rows of one candidate (sorted by id; dicts or MeasurementRecords) that make its score."""
+
     def replaces(r):
         return r["replaces"] if isinstance(r, Mapping) else r.replaces
 
@@ -87,11 +88,11 @@ INCIDENT_KINDS = ("OracleCallFailed", "OracleItemsFailed", "OracleRetry", "Oracl
 def lab_summary(store, data: dict) -> dict:
     """Add the lab-data view to a `status --json` dict (in place; also returned):
 
-    per round: n_pending (feasible, no result yet: sent to the lab or never measured), n_failed (failed measurements: a feasibility
-    signal), n_replicated (candidates with two or more replicates), max_score_sd, n_discarded (proposals
-    a rollback discarded), rollbacks; and at the top: n_user_candidates, oracle_incidents (the latest
-    failed calls, retries and timeouts from the event log) and warning (why the campaign was opened
-    read-only, if it was).
+    per round: n_pending (feasible, no result yet: sent to the lab or never measured), n_failed (failed
+    measurements: a feasibility signal), n_replicated (candidates with two or more replicates), max_score_sd,
+    n_discarded (proposals a rollback discarded), rollbacks; and at the top: n_user_candidates,
+    oracle_incidents (the latest failed calls, retries and timeouts from the event log) and warning (why the
+    campaign was opened read-only, if it was).
     """
     live = store.candidates()
     everyone = store.candidates(include_discarded=True)
@@ -113,9 +114,9 @@ def lab_summary(store, data: dict) -> dict:
     data["n_user_candidates"] = sum(1 for c in live if c.source == "user")
     marks = ",".join("?" * len(INCIDENT_KINDS))
     data["n_oracle_incidents"] = store.db.execute(
-        f"SELECT COUNT(*) FROM events WHERE kind IN ({marks})", INCIDENT_KINDS).fetchone()[0]
-    latest = store.db.query(
-        f"SELECT * FROM events WHERE kind IN ({marks}) ORDER BY id DESC LIMIT 10", INCIDENT_KINDS)
+        f"SELECT COUNT(*) FROM events WHERE kind IN ({marks})", INCIDENT_KINDS
+    ).fetchone()[0]
+    latest = store.db.query(f"SELECT * FROM events WHERE kind IN ({marks}) ORDER BY id DESC LIMIT 10", INCIDENT_KINDS)
     data["oracle_incidents"] = [
         {"round": e["round"], "kind": e["kind"], "at": e["created_at"], **json.loads(e["payload_json"])}
         for e in list(latest)[::-1]

@@ -31,7 +31,9 @@ def test_last_round_is_fitted_but_not_finetuned():
 def test_thompson_head_is_reproducible_and_varies_over_rounds():
     heads = [plan("seiko-ts", r, seed=3).acquisition.head for r in range(1, 4)]
     assert heads == [plan("seiko-ts", r, seed=3).acquisition.head for r in range(1, 4)]
-    many = {methods.plan(CampaignConfig(name="m", method="seiko-ts", rounds=40), r).acquisition.head for r in range(1, 40)}
+    many = {
+        methods.plan(CampaignConfig(name="m", method="seiko-ts", rounds=40), r).acquisition.head for r in range(1, 40)
+    }
     assert len(many) > 1 and all(0 <= h < 5 for h in many)
 
 
@@ -63,6 +65,8 @@ def test_exploit_last_makes_only_the_last_batch_s_fine_tune_use_the_mean():
 
 def test_exploit_last_must_be_a_boolean():
     import pytest
+
     from designer_app.config import ConfigError
+
     with pytest.raises(ConfigError, match="exploit_last must be true or false"):
         CampaignConfig(name="m", exploit_last="yes")

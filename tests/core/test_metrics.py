@@ -74,9 +74,23 @@ def test_top_k_auc_rejects_bad_arguments():
 
 
 def _cand(i, feasible=True, score=None, status="unscored", key=None):
-    return CandidateRecord(id=i, round=1, item=key or f"I{i}", key=key or f"I{i}", feasible=feasible, reason="",
-                           latent=None, predicted_mean=None, predicted_std=None, acquisition=None, checkpoint_id=None,
-                           source="model", duplicate_of=None, score=score, score_status=status)
+    return CandidateRecord(
+        id=i,
+        round=1,
+        item=key or f"I{i}",
+        key=key or f"I{i}",
+        feasible=feasible,
+        reason="",
+        latent=None,
+        predicted_mean=None,
+        predicted_std=None,
+        acquisition=None,
+        checkpoint_id=None,
+        source="model",
+        duplicate_of=None,
+        score=score,
+        score_status=status,
+    )
 
 
 def test_infeasible_fraction_counts_domain_and_oracle_rejections():

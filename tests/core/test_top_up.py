@@ -4,17 +4,19 @@
 import json
 
 from conftest import TINY_SETTINGS
+from sequence_helpers import build_tiny_sequence_prior
+
 from designer_app.cli import main
 from designer_app.core.loop import _top_up
 from designer_app.core.protocols import Proposal
 from designer_app.store import CampaignStore, campaign_dir
-from sequence_helpers import build_tiny_sequence_prior
 
 
 def _proposal(items, feasible=None):
     feasible = feasible or [True] * len(items)
-    return Proposal(list(items), [[float(i)] for i in range(len(items))], list(feasible),
-                    ["" if ok else "bad" for ok in feasible])
+    return Proposal(
+        list(items), [[float(i)] for i in range(len(items))], list(feasible), ["" if ok else "bad" for ok in feasible]
+    )
 
 
 def test_top_up_replaces_repeats_and_infeasible_proposals_from_extra_draws():
@@ -44,8 +46,7 @@ def test_top_up_reports_the_shortfall_when_the_sampler_only_repeats():
         draws.append(seed)
         return _proposal(["a"] * n)
 
-    out, short = _top_up(_proposal(["a", "a"]), batch=4, stored_keys=set(), passes=3, seed=1, draw=draw,
-                         key=str.upper)
+    out, short = _top_up(_proposal(["a", "a"]), batch=4, stored_keys=set(), passes=3, seed=1, draw=draw, key=str.upper)
     assert out.items == ["a", "a"] and short == 3
     assert len(draws) == 3 and len(set(draws)) == 3  # every pass samples with its own seed
 
@@ -54,13 +55,35 @@ ORACLE = "def score(items):\n    return [s.count('G') / len(s) for s in items]\n
 
 
 def _measured_per_round(home, name, top_up, prior, oracle):
-    assert main(["--home", str(home), "new", name, "--domain", "dna", "--oracle", f"python:{oracle}:score",
-                 "--prior", str(prior), "--rounds", "3", "--batch-size", "6", "--method", "greedy",
-                 *TINY_SETTINGS, "--set", f"top_up={top_up}"]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                name,
+                "--domain",
+                "dna",
+                "--oracle",
+                f"python:{oracle}:score",
+                "--prior",
+                str(prior),
+                "--rounds",
+                "3",
+                "--batch-size",
+                "6",
+                "--method",
+                "greedy",
+                *TINY_SETTINGS,
+                "--set",
+                f"top_up={top_up}",
+            ]
+        )
+        == 0
+    )
     assert main(["--home", str(home), "run", name]) == 0
     store = CampaignStore.open(campaign_dir(name, home))
-    rounds = [[c for c in store.candidates(r) if c.duplicate_of is None and c.score_status == "ok"]
-              for r in (1, 2, 3)]
+    rounds = [[c for c in store.candidates(r) if c.duplicate_of is None and c.score_status == "ok"] for r in (1, 2, 3)]
     keys = [c.key for r in rounds for c in r]
     assert len(keys) == len(set(keys))  # nothing is measured twice
     return [len(r) for r in rounds], store

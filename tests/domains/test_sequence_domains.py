@@ -21,9 +21,15 @@ def test_canonical_item_strips_and_upper_cases():
     assert PROTEIN.canonical_item("mkvl") == ("MKVL", "")
 
 
-@pytest.mark.parametrize(("domain", "text", "letter", "position"), [
-    (DNA, "ACGU", "U", 4), (DNA, "aNgt", "N", 2), (PROTEIN, "MKXL", "X", 3), (PROTEIN, "B", "B", 1),
-])
+@pytest.mark.parametrize(
+    ("domain", "text", "letter", "position"),
+    [
+        (DNA, "ACGU", "U", 4),
+        (DNA, "aNgt", "N", 2),
+        (PROTEIN, "MKXL", "X", 3),
+        (PROTEIN, "B", "B", 1),
+    ],
+)
 def test_canonical_item_names_the_bad_letter_its_position_and_the_alphabet(domain, text, letter, position):
     item, error = domain.canonical_item(text)
     assert item is None

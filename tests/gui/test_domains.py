@@ -10,13 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QTableView
 
-from designer_app.gui import catalog
-from designer_app.oracles import OracleForm
-from designer_app.gui.candidates_model import DEPICTION, ITEM, THUMBNAIL, CandidateTableModel
 from designer_app.domains.sequences import NUCLEOTIDE_COLOURS, RESIDUE_COLOURS
+from designer_app.gui import catalog
+from designer_app.gui.candidates_model import DEPICTION, ITEM, THUMBNAIL, CandidateTableModel
 from designer_app.gui.depiction import DepictionCache, render, sequence_grid
 from designer_app.gui.export_dialog import ExportDialog
 from designer_app.gui.snapshot import Snapshot
+from designer_app.oracles import OracleForm
 
 from .test_model_and_window import record
 
@@ -108,8 +108,9 @@ def test_only_visible_rows_are_drawn(qtbot):
     view.verticalHeader().setDefaultSectionSize(THUMBNAIL + 4)
     view.resize(600, 400)
     view.show()
-    qtbot.waitUntil(lambda: model.data(model.index(0, DEPICTION), Qt.ItemDataRole.DecorationRole) is not None,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: model.data(model.index(0, DEPICTION), Qt.ItemDataRole.DecorationRole) is not None, timeout=10000
+    )
     qtbot.waitUntil(lambda: not cache.busy, timeout=10000)
     assert 0 < cache.rendered < 60  # a few screenfuls at most, never the 3000 rows
 
@@ -136,12 +137,16 @@ def test_domain_page_lists_the_engines_domains(window, monkeypatch, tmp_path):
     (tmp_path / "dapp_peptides.py").write_text(
         "from designer_app.domains.sequences import SequenceDomain\n"
         "PEPTIDES = SequenceDomain(name='peptides', description='cyclic peptides (plug-in)', default_prior='',"
-        " export_formats=('csv',), import_formats=('csv',), depiction='letters', alphabet='ACDE')\n")
+        " export_formats=('csv',), import_formats=('csv',), depiction='letters', alphabet='ACDE')\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     real = importlib.metadata.entry_points
     fake = importlib.metadata.EntryPoint(name="peptides", value="dapp_peptides:PEPTIDES", group=registry.DOMAINS.group)
-    monkeypatch.setattr(importlib.metadata, "entry_points",
-                        lambda *, group=None, **kw: [*real(group=group), *([fake] if group == fake.group else [])])
+    monkeypatch.setattr(
+        importlib.metadata,
+        "entry_points",
+        lambda *, group=None, **kw: [*real(group=group), *([fake] if group == fake.group else [])],
+    )
     registry.clear_cache()
     wizard = window.new_campaign()
     assert wizard.domain_page.domains()[-1] == "peptides"
@@ -165,11 +170,14 @@ def test_prior_and_oracle_pages_follow_the_domain(window, monkeypatch):
     wizard.reject()
 
 
-@pytest.mark.parametrize("domain, expected, absent", [
-    ("molecules", {"qed", "sa", "mpo:qed+sa"}, {"ehrlich", "brightness"}),
-    ("protein", {"ehrlich"}, {"qed", "mpo:qed+sa", "tfbind8:SIX6_REF_R1"}),
-    ("images", {"brightness"}, {"qed", "ehrlich"}),
-])
+@pytest.mark.parametrize(
+    "domain, expected, absent",
+    [
+        ("molecules", {"qed", "sa", "mpo:qed+sa"}, {"ehrlich", "brightness"}),
+        ("protein", {"ehrlich"}, {"qed", "mpo:qed+sa", "tfbind8:SIX6_REF_R1"}),
+        ("images", {"brightness"}, {"qed", "ehrlich"}),
+    ],
+)
 def test_oracle_choices_per_domain(domain, expected, absent):
     specs = {c.spec for c in catalog.oracle_choices(domain)}
     assert expected <= specs and not (absent & specs)
@@ -178,9 +186,12 @@ def test_oracle_choices_per_domain(domain, expected, absent):
 
 def test_oracle_choices_from_registry_entries():
     # the domains come from each form's own field, never from its description text
-    forms = [OracleForm("tfbind8:<TF>", "binding; TF = A1, B2 (protein)", ("dna",), True),
-             OracleForm("ehrlich[:v,L]", "Ehrlich", ("protein",), True),
-             OracleForm("plug", "a plug-in for images", ("images",), False), OracleForm("manual", "lab", (), True)]
+    forms = [
+        OracleForm("tfbind8:<TF>", "binding; TF = A1, B2 (protein)", ("dna",), True),
+        OracleForm("ehrlich[:v,L]", "Ehrlich", ("protein",), True),
+        OracleForm("plug", "a plug-in for images", ("images",), False),
+        OracleForm("manual", "lab", (), True),
+    ]
     assert [c.spec for c in catalog.oracle_choices("dna", forms)] == ["tfbind8:A1", "tfbind8:B2"]
     assert [c.spec for c in catalog.oracle_choices("protein", forms)] == ["ehrlich"]
     assert [c.spec for c in catalog.oracle_choices("images", forms)] == ["plug"]
@@ -192,9 +203,15 @@ def snapshot_for(domain: str, tmp_path) -> Snapshot:
     return Snapshot(tmp_path, cfg, (), (), None, "new")
 
 
-@pytest.mark.parametrize("domain, formats", [
-    ("molecules", ["csv", "sdf"]), ("dna", ["csv", "fasta"]), ("protein", ["csv", "fasta"]), ("images", ["csv", "png"]),
-])
+@pytest.mark.parametrize(
+    "domain, formats",
+    [
+        ("molecules", ["csv", "sdf"]),
+        ("dna", ["csv", "fasta"]),
+        ("protein", ["csv", "fasta"]),
+        ("images", ["csv", "png"]),
+    ],
+)
 def test_export_formats_follow_the_domain(qtbot, tmp_path, domain, formats):
     dialog = ExportDialog(snapshot_for(domain, tmp_path))
     qtbot.addWidget(dialog)
@@ -212,7 +229,6 @@ def test_a_format_without_a_writer_is_listed_but_disabled(qtbot, tmp_path, monke
     assert dialog.formats() == {"csv": True, "png": False}
     tip = dialog.format.itemData(1, Qt.ItemDataRole.ToolTipRole)
     assert "not available" in tip
-
 
 
 def test_cache_is_bounded_by_memory(qtbot):

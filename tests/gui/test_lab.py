@@ -226,7 +226,6 @@ def test_filters_and_detail_view(window, qtbot, home, tiny_prior):
     assert panel.proxy.data(panel.proxy.index(0, STATUS)) in ("scored", "duplicate")
 
 
-
 def test_an_incomplete_export_says_what_was_left_out(window, qtbot, home, tiny_prior, tmp_path, monkeypatch):
     from designer_app import campaigns
 
@@ -234,7 +233,9 @@ def test_an_incomplete_export_says_what_was_left_out(window, qtbot, home, tiny_p
     window.open_campaign(folder)
     wait_snapshot(qtbot, window)
     left_out = "2 images could not be found (their files are missing); they are in candidates.csv only."
-    monkeypatch.setattr(campaigns, "export", lambda *args: campaigns.ExportResult(tmp_path / "out", 5, (3, 4), (left_out,)))
+    monkeypatch.setattr(
+        campaigns, "export", lambda *args: campaigns.ExportResult(tmp_path / "out", 5, (3, 4), (left_out,))
+    )
     dialog = window.export_top()
     dialog.path.setText(str(tmp_path / "out.csv"))
     dialog.accept()

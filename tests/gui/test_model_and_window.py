@@ -16,7 +16,6 @@ from designer_app import events as ev
 from designer_app.core.records import CandidateRecord
 from designer_app.gui import _compat
 from designer_app.gui.candidates_model import (
-    DEPICTION,
     ITEM,
     PREDICTED,
     SCORE,
@@ -34,9 +33,23 @@ SMILES = ["CCO", "c1ccccc1", "CC(=O)O", "CCN", "C1CCOC1", "c1ccncc1"]
 
 
 def record(i: int, **kw) -> CandidateRecord:
-    base = dict(id=i, round=1 + i // 100, item=SMILES[i % len(SMILES)], key=SMILES[i % len(SMILES)], feasible=True,
-                reason="", latent=None, predicted_mean=0.1 * (i % 7), predicted_std=0.05, acquisition=0.2,
-                checkpoint_id=None, source="model", duplicate_of=None, score=None, score_status="unscored")
+    base = dict(
+        id=i,
+        round=1 + i // 100,
+        item=SMILES[i % len(SMILES)],
+        key=SMILES[i % len(SMILES)],
+        feasible=True,
+        reason="",
+        latent=None,
+        predicted_mean=0.1 * (i % 7),
+        predicted_std=0.05,
+        acquisition=0.2,
+        checkpoint_id=None,
+        source="model",
+        duplicate_of=None,
+        score=None,
+        score_status="unscored",
+    )
     base.update(kw)
     return CandidateRecord(**base)
 
@@ -89,7 +102,13 @@ def test_incremental_updates_keep_rows_and_emit_the_right_signals(qtbot):
 
 def test_statuses_and_cells():
     rows = {r.id: r for r in sample_rows(10)}
-    assert [display_status(rows[i]) for i in (5, 6, 7, 8, 9)] == ["scored", "failed", "infeasible", "duplicate", "scored"]
+    assert [display_status(rows[i]) for i in (5, 6, 7, 8, 9)] == [
+        "scored",
+        "failed",
+        "infeasible",
+        "duplicate",
+        "scored",
+    ]
     assert display_status(record(1, score=None, score_status="ok")) == "infeasible"  # the oracle's verdict
     model = CandidateTableModel()
     model.set_rows(list(rows.values()))
@@ -214,10 +233,17 @@ def test_app_main_opens_the_window_and_a_campaign(qtbot, home, tiny_prior, tmp_p
 
 
 def test_the_window_modules_load_no_heavy_libraries():
-    code = ("import sys, designer_app.gui.app, designer_app.gui.main_window; "
-            "print(sorted(m for m in ('torch', 'rdkit', 'diffusers', 'selfies') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    code = (
+        "import sys, designer_app.gui.app, designer_app.gui.main_window; "
+        "print(sorted(m for m in ('torch', 'rdkit', 'diffusers', 'selfies') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
@@ -257,8 +283,13 @@ code = app.main(["--home", {str(home)!r}])
 report = warmup.warm_up(("json",))  # a second warm-up is a no-op
 print(json.dumps({{**seen, "code": code, "second": report.loaded}}))
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert out.returncode == 0, out.stderr
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen["visible_while_cold"] is True  # the window came first
@@ -268,11 +299,18 @@ print(json.dumps({{**seen, "code": code, "second": report.loaded}}))
 
 
 def test_warm_up_reports_modules_it_cannot_load():
-    code = ("import json; from designer_app.gui import warmup; "
-            "r = warmup.warm_up(('json', 'designer_app_no_such_module')); "
-            "print(json.dumps({'loaded': r.loaded, 'skipped': r.skipped, 'warm': warmup.is_warm()}))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    code = (
+        "import json; from designer_app.gui import warmup; "
+        "r = warmup.warm_up(('json', 'designer_app_no_such_module')); "
+        "print(json.dumps({'loaded': r.loaded, 'skipped': r.skipped, 'warm': warmup.is_warm()}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["loaded"] == ["json"] and report["warm"]

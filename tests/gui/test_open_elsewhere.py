@@ -15,8 +15,8 @@ import pytest
 
 from designer_app import campaigns
 from designer_app import events as ev
-from designer_app.gui import session as session_module
 from designer_app.store import CampaignStore, StoreError
+
 from .gui_helpers import make_campaign, run_and_wait, wait_snapshot
 
 
@@ -32,7 +32,8 @@ def collect_errors(session) -> list[tuple[str, str, str]]:
 
 
 def test_a_copied_campaign_opened_elsewhere_runs_there_and_no_other_campaign_is_touched(
-        window, qtbot, home, tiny_prior, tmp_path):
+    window, qtbot, home, tiny_prior, tmp_path
+):
     source = make_campaign(home, tiny_prior, "lab1")
     copy = tmp_path / "shared" / "from_colleague" / "lab1"
     shutil.copytree(source, copy)
@@ -51,13 +52,17 @@ def test_a_copied_campaign_opened_elsewhere_runs_there_and_no_other_campaign_is_
     assert (other / CampaignStore.DB_NAME).stat().st_mtime_ns == other_db
 
 
-@pytest.mark.parametrize("error", [
-    StoreError("checkpoint checkpoints/round_001_denoiser.safetensors is missing"),
-    campaigns.CampaignError("no campaign named 'c'"),
-    ValueError("an ordinary exception"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        StoreError("checkpoint checkpoints/round_001_denoiser.safetensors is missing"),
+        campaigns.CampaignError("no campaign named 'c'"),
+        ValueError("an ordinary exception"),
+    ],
+)
 def test_an_engine_exception_reaches_the_error_signal_and_the_session_goes_idle(
-        window, qtbot, home, tiny_prior, monkeypatch, error):
+    window, qtbot, home, tiny_prior, monkeypatch, error
+):
     folder = make_campaign(home, tiny_prior, "c")
     assert window.open_campaign(folder)
     wait_snapshot(qtbot, window)

@@ -36,8 +36,14 @@ def roll_back(qtbot, window, trigger, round_index: int | None = None):
     plan = dialog.plan()
     dialog.roll_back_button.click()
     assert not dialog.isVisible()
-    snap = wait_snapshot(qtbot, window, lambda s: all(r.status == "proposed" for r in s.rounds if r.index >= plan.first)
-                         and len(s.candidates) == len(dialog.snapshot.candidates) - plan.discarded)
+    snap = wait_snapshot(
+        qtbot,
+        window,
+        lambda s: (
+            all(r.status == "proposed" for r in s.rounds if r.index >= plan.first)
+            and len(s.candidates) == len(dialog.snapshot.candidates) - plan.discarded
+        ),
+    )
     return plan, snap
 
 
@@ -51,7 +57,7 @@ def test_roll_back_keeps_measurements_and_the_next_run_proposes_again(window, qt
     first, second, third, *rest1 = pending_ids(window)
     for n, (cid, text) in enumerate(((first, "0.5"), (second, "failed"), (third, "0.125")), start=1):
         type_score(qtbot, window, cid, text)
-        wait_snapshot(qtbot, window, lambda s: s.scored_in_awaiting() == n)
+        wait_snapshot(qtbot, window, lambda s: s.scored_in_awaiting() == n)  # noqa: B023 - waited on here
     run_and_wait(qtbot, window, panel.partial_button.click)
     wait_snapshot(qtbot, window, lambda s: s.awaiting_round is not None and s.awaiting_round.index == 2)
     steps_round1 = window.training_plot.steps()
@@ -79,8 +85,9 @@ def test_roll_back_keeps_measurements_and_the_next_run_proposes_again(window, qt
         assert {c.id for c in store.candidates(2, include_discarded=True)} == set(round2)
         assert [r.status for r in store.rounds()] == ["done", "proposed"]
     assert measurements(folder) == measured_before
-    assert {cid: v for cid, v in scores(snap).items() if cid != scored2} == \
-        {cid: v for cid, v in scores(before).items() if cid not in round2}  # round 1 untouched
+    assert {cid: v for cid, v in scores(snap).items() if cid != scored2} == {
+        cid: v for cid, v in scores(before).items() if cid not in round2
+    }  # round 1 untouched
     message = window.statusBar().currentMessage()
     assert f"rolled back round(s) 2: {len(unscored2)} unscored proposals and 0 model file(s)" in message
     assert "1 measured candidates kept" in message and message in window.log_panel.toPlainText()
@@ -92,8 +99,11 @@ def test_roll_back_keeps_measurements_and_the_next_run_proposes_again(window, qt
     assert plan.rounds == (1, 2) and "rounds 1–2" in window.rollback_dialog.explanation.text()
     kept = {first, second, third, scored2}
     assert {c.id for c in snap.candidates} == kept and all(table.row_of(cid) is None for cid in rest1)
-    assert {cid: scores(snap)[cid] for cid in (first, second, third)} == \
-        {first: (0.5, "ok"), second: (None, "failed"), third: (0.125, "ok")}
+    assert {cid: scores(snap)[cid] for cid in (first, second, third)} == {
+        first: (0.5, "ok"),
+        second: (None, "failed"),
+        third: (0.125, "ok"),
+    }
     assert measurements(folder) == measured_before
     discarded = sorted(p.name for p in (folder / "checkpoints" / "discarded").iterdir())
     assert len(discarded) == 2 and "2 model file(s) discarded" in window.statusBar().currentMessage()

@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication
 
 from designer_app import events as ev
 from designer_app.gui.candidates_model import DEPICTION, SCORE
+
 from .gui_helpers import make_campaign, run_and_wait, wait_snapshot
 
 
@@ -34,7 +35,9 @@ def test_one_round_runs_on_a_worker_thread_and_updates_every_panel(window, qtbot
     assert all(model.status_of(r) in ("scored", "duplicate", "infeasible") for r in range(8))
     assert window.training_plot.steps() == 3
     qtbot.waitUntil(lambda: window.training_plot.drawn_steps() == 3)  # curves are redrawn in batches
-    assert window.reward_plot.point_count() == sum(1 for c in snap.candidates if c.score is not None and c.duplicate_of is None)
+    assert window.reward_plot.point_count() == sum(
+        1 for c in snap.candidates if c.score is not None and c.duplicate_of is None
+    )
     assert panel.progress.value() == 500 and "done" in panel.phase.text()
     assert "1 of 2" in panel.summary.text()
     assert "RoundFinished" in window.log_panel.toPlainText()
@@ -146,8 +149,9 @@ def test_closing_the_window_while_running_stops_the_engine_first(window, qtbot, 
     from designer_app.config import FinetuneConfig
 
     open_new(window, qtbot, home, tiny_prior, finetune=FinetuneConfig(steps=400, batch_size=8, grad_steps=2))
-    with qtbot.waitSignal(window.session.engine_event, timeout=60000,
-                          check_params_cb=lambda e: isinstance(e, ev.FinetuneProgress)):
+    with qtbot.waitSignal(
+        window.session.engine_event, timeout=60000, check_params_cb=lambda e: isinstance(e, ev.FinetuneProgress)
+    ):
         window.campaign_panel.start_button.click()
     window.close()
     assert window.isVisible() and window.session.is_running  # refused for now: the engine is stopping

@@ -1,6 +1,7 @@
 """Opening a campaign in the window never runs the campaign's oracle code (a folder from a colleague)."""
 
 from conftest import build_tiny_prior
+
 from designer_app import campaigns
 from designer_app.config import CampaignConfig
 from designer_app.gui.snapshot import load_snapshot

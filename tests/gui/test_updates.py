@@ -83,7 +83,10 @@ def test_a_burst_of_snapshots_updates_the_table_once(window, qtbot, home, tiny_p
         window.session.snapshot_ready.emit(snap)
     qtbot.waitUntil(lambda: not window.updates.pending(), timeout=3000)
     assert {name: window.updates.applied.count(name) - n for name, n in before.items()} == {
-        "candidates": 1, "reward": 1, "regret": 1}
+        "candidates": 1,
+        "reward": 1,
+        "regret": 1,
+    }
 
 
 def test_incremental_snapshot_reads_only_the_changed_rounds(home, tiny_prior):
@@ -151,8 +154,10 @@ def test_score_plots_keep_their_items_and_redraw_only_changed_rounds(qtbot):
     from designer_app.gui.snapshot import Snapshot
 
     def snap(n_rounds: int) -> Snapshot:
-        rows = tuple(record(i, round=1 + (i - 1) // 8, score=0.1 * (i % 8), score_status="ok", n_replicates=1)
-                     for i in range(1, 8 * n_rounds + 1))
+        rows = tuple(
+            record(i, round=1 + (i - 1) // 8, score=0.1 * (i % 8), score_status="ok", n_replicates=1)
+            for i in range(1, 8 * n_rounds + 1)
+        )
         rounds = tuple(SimpleNamespace(index=r) for r in range(1, n_rounds + 1))
         return Snapshot(None, None, rounds, rows, 1.0, "in_progress")
 

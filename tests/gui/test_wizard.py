@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QWizard
 
 from designer_app.config import TOP_UP_PASSES, ConfigError
 from designer_app.gui.wizard import build_config, functions_in, parse_overrides
+
 from .gui_helpers import TINY_LINES, make_campaign, wait_snapshot
 
 
@@ -49,7 +50,14 @@ def test_wizard_creates_and_opens_a_campaign(window, qtbot, tiny_prior, home):
     assert wizard.created_folder == home / "campaigns" / "from-wizard"
     assert window.session.is_open and window.session.name == "from-wizard"
     cfg = window.session.config
-    assert (cfg.method, cfg.rounds, cfg.batch_size, cfg.alpha, cfg.beta, cfg.seed) == ("seiko-bootstrap", 3, 8, 0.05, 2.0, 7)
+    assert (cfg.method, cfg.rounds, cfg.batch_size, cfg.alpha, cfg.beta, cfg.seed) == (
+        "seiko-bootstrap",
+        3,
+        8,
+        0.05,
+        2.0,
+        7,
+    )
     assert cfg.finetune.steps == 3 and cfg.reward.n_heads == 3 and cfg.oracle == "qed"
     assert cfg.top_up == TOP_UP_PASSES  # the "replace repeats" box
     assert cfg.exploit_last  # the "last batch: best guesses" box
@@ -131,7 +139,10 @@ def test_manual_oracle_choice(window, tiny_prior):
 
 def test_parse_overrides_and_build_config(tiny_prior):
     assert parse_overrides("finetune.steps=3\n# comment\n\nbeta=0.5\nbonus=ensemble-std") == {
-        "finetune": {"steps": 3}, "beta": 0.5, "bonus": "ensemble-std"}
+        "finetune": {"steps": 3},
+        "beta": 0.5,
+        "bonus": "ensemble-std",
+    }
     cfg = build_config({"name": "a", "prior": str(tiny_prior)}, parse_overrides("reward.epochs=5"))
     assert cfg.reward.epochs == 5
     for bad in ("steps", "rounds=abc"):

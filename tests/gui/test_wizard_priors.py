@@ -70,10 +70,13 @@ def type_into(qtbot, spin, text: str) -> None:
     spin.interpretText()
 
 
-@pytest.mark.parametrize("domain, prior, oracle", [
-    ("images", "images-digits", "brightness"),
-    ("protein", "protein-ehrlich", "ehrlich"),
-])
+@pytest.mark.parametrize(
+    "domain, prior, oracle",
+    [
+        ("images", "images-digits", "brightness"),
+        ("protein", "protein-ehrlich", "ehrlich"),
+    ],
+)
 def test_wizard_makes_the_campaign_designer_app_new_makes(window, qtbot, home, domain, prior, oracle):
     recommended = prior_campaign_defaults(prior, domain)
     assert "alpha" in recommended  # the shipped prior recommends settings; otherwise this tests nothing
@@ -87,8 +90,22 @@ def test_wizard_makes_the_campaign_designer_app_new_makes(window, qtbot, home, d
     page.rounds.setValue(2)
     page.batch_size.setValue(4)
     finish(wizard, qtbot, window, "from-wizard")
-    args = ["--home", str(home), "new", "from-cli", "--domain", domain, "--prior", prior, "--oracle", oracle,
-            "--rounds", "2", "--batch-size", "4"]
+    args = [
+        "--home",
+        str(home),
+        "new",
+        "from-cli",
+        "--domain",
+        domain,
+        "--prior",
+        prior,
+        "--oracle",
+        oracle,
+        "--rounds",
+        "2",
+        "--batch-size",
+        "4",
+    ]
     assert main(args) == 0
     assert stored(home, "from-wizard") == stored(home, "from-cli")
     cfg = window.session.config
@@ -115,9 +132,26 @@ def test_what_the_user_typed_wins(window, qtbot, home):
     page.rounds.setValue(2)
     page.batch_size.setValue(4)
     finish(wizard, qtbot, window, "typed")
-    args = ["--home", str(home), "new", "typed-cli", "--domain", "images", "--prior", "images-digits",
-            "--oracle", "brightness", "--rounds", "2", "--batch-size", "4", "--alpha", "0.05",
-            "--set", "finetune.steps=5"]
+    args = [
+        "--home",
+        str(home),
+        "new",
+        "typed-cli",
+        "--domain",
+        "images",
+        "--prior",
+        "images-digits",
+        "--oracle",
+        "brightness",
+        "--rounds",
+        "2",
+        "--batch-size",
+        "4",
+        "--alpha",
+        "0.05",
+        "--set",
+        "finetune.steps=5",
+    ]
     assert main(args) == 0
     assert stored(home, "typed") == stored(home, "typed-cli")
     cfg = window.session.config

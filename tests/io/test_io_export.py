@@ -43,7 +43,9 @@ def test_csv_extra_key_clashing_with_fixed_column_is_refused(tmp_path: Path) -> 
 def test_csv_round_trip(tmp_path: Path) -> None:
     rows = read_scores(write_csv(ROWS, tmp_path / "export.csv")).rows
     assert [(r.candidate_id, r.item, r.value, r.status) for r in rows] == [
-        (1, "CCO", 0.5, "ok"), (2, "c1ccccc1", None, "pending"), (3, "CC(=O)O", None, "failed"),
+        (1, "CCO", 0.5, "ok"),
+        (2, "c1ccccc1", None, "pending"),
+        (3, "CC(=O)O", None, "failed"),
     ]
 
 
@@ -74,7 +76,13 @@ def test_sdf_read_back_by_rdkit(tmp_path: Path) -> None:
     assert [Chem.MolToSmiles(m) for m in mols] == ["CCO", "c1ccccc1", "CC(=O)O"]
     first = mols[0].GetPropsAsDict()
     assert {k: first[k] for k in ("id", "round", "score", "status", "predicted_mean", "predicted_std")} == {
-        "id": 1, "round": 0, "score": 0.5, "status": "ok", "predicted_mean": 0.45, "predicted_std": 0.1}
+        "id": 1,
+        "round": 0,
+        "score": 0.5,
+        "status": "ok",
+        "predicted_mean": 0.45,
+        "predicted_std": 0.1,
+    }
     assert mols[0].GetProp("_Name") == "id=1"
     assert mols[1].GetProp("score") == "" and mols[1].GetProp("status") == "pending"
     assert mols[2].GetProp("comment") == "line1 line2"  # folded: a blank line would end the property
@@ -85,7 +93,9 @@ def test_sdf_read_back_by_rdkit(tmp_path: Path) -> None:
 def test_sdf_round_trip(tmp_path: Path) -> None:
     rows = read_scores(write_sdf(ROWS, tmp_path / "export.sdf")).rows
     assert [(r.line, r.candidate_id, r.item, r.value, r.status) for r in rows] == [
-        (1, 1, "CCO", 0.5, "ok"), (2, 2, "c1ccccc1", None, "pending"), (3, 3, "CC(=O)O", None, "failed"),
+        (1, 1, "CCO", 0.5, "ok"),
+        (2, 2, "c1ccccc1", None, "pending"),
+        (3, 3, "CC(=O)O", None, "failed"),
     ]
 
 
@@ -95,19 +105,27 @@ def test_fasta_text_and_round_trip(tmp_path: Path) -> None:
         ExportRow(6, 2, "WYF", None, "pending", 0.1, None, True),
     ]
     path = write_fasta(rows, tmp_path / "export.fasta")
-    assert path.read_text() == (">id=5 round=2 score=0.7 std=0.05 status=ok\nMKVL\n"
-                                ">id=6 round=2 score= std= status=pending\nWYF\n")
+    assert path.read_text() == (
+        ">id=5 round=2 score=0.7 std=0.05 status=ok\nMKVL\n>id=6 round=2 score= std= status=pending\nWYF\n"
+    )
     back = read_scores(path, domain="protein").rows
     assert [(r.candidate_id, r.item, r.value, r.status) for r in back] == [
-        (5, "MKVL", 0.7, "ok"), (6, "WYF", None, "pending")]
+        (5, "MKVL", 0.7, "ok"),
+        (6, "WYF", None, "pending"),
+    ]
 
 
 def test_fasta_refuses_items_that_would_corrupt_the_file(tmp_path: Path) -> None:
     target = tmp_path / "export.fasta"
     target.write_text("previous export\n")
     with pytest.raises(ValueError, match="candidate 9"):
-        write_fasta([ExportRow(1, 0, "AC", None, "pending", None, None, True),
-                     ExportRow(9, 0, "AC GT", None, "pending", None, None, True)], target)
+        write_fasta(
+            [
+                ExportRow(1, 0, "AC", None, "pending", None, None, True),
+                ExportRow(9, 0, "AC GT", None, "pending", None, None, True),
+            ],
+            target,
+        )
     assert target.read_text() == "previous export\n"  # a failed export leaves the old file intact
 
 

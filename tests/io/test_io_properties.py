@@ -25,24 +25,33 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from designer_app.domains import get_domain
 from designer_app.io import ScoreFileError, ScoreRow, read_scores
 from designer_app.io.score_apply import apply_scores
-from designer_app.domains import get_domain
 
 FULL = os.environ.get("DESIGNER_APP_FULL") == "1"
-PROPS = settings(max_examples=500 if FULL else 30, deadline=None,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROPS = settings(
+    max_examples=500 if FULL else 30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "latin-1"]
-ALIASES = {"id": ["id", "ID", "Id"], "score": ["score", "Score", "value", "y", "SCORE"],
-           "status": ["status", "Status"], "note": ["note", "Note"], "item": ["sequence", "item", "Sequence"]}
+ALIASES = {
+    "id": ["id", "ID", "Id"],
+    "score": ["score", "Score", "value", "y", "SCORE"],
+    "status": ["status", "Status"],
+    "note": ["note", "Note"],
+    "item": ["sequence", "item", "Sequence"],
+}
 EXTRA_COLUMNS = ["round", "predicted_mean", "operator", "plate", "comment"]
 ASCII_TEXT = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=12)
 # Latin-1 text whose bytes never form valid UTF-8 (é = E9 and ü = FC are no UTF-8 sequence with ASCII):
 # a file could otherwise be read as the other encoding, which no reader can tell apart.
 LATIN1_TEXT = st.text(alphabet=st.sampled_from(list("abc XYZ-_.0123") + ["é", "ü"]), max_size=12)
-UNICODE_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\ufeff"),
-                       max_size=12)
+UNICODE_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\ufeff"), max_size=12
+)
 
 
 @dataclass
@@ -60,8 +69,12 @@ class Table:
 
     def write(self, path: Path) -> Path:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator=self.newline,
-                            quoting=csv.QUOTE_ALL if self.quote_all else csv.QUOTE_MINIMAL)
+        writer = csv.writer(
+            buffer,
+            delimiter=self.delimiter,
+            lineterminator=self.newline,
+            quoting=csv.QUOTE_ALL if self.quote_all else csv.QUOTE_MINIMAL,
+        )
         writer.writerow([self.headers.get(c, c) for c in self.columns])
         for row in self.rows:
             writer.writerow([row.get(c, "") for c in self.columns])
@@ -102,8 +115,16 @@ def tables(draw, domain: str = "dna", min_rows: int = 1) -> Table:
             row[extra] = draw(text).strip()
         rows.append(row)
         expected.append(ScoreRow(line, cid, item, value, "ok" if value is not None else status.lower(), note))
-    return Table(rows, expected, columns, headers, delimiter, encoding, draw(st.sampled_from(["\n", "\r\n"])),
-                 draw(st.booleans()))
+    return Table(
+        rows,
+        expected,
+        columns,
+        headers,
+        delimiter,
+        encoding,
+        draw(st.sampled_from(["\n", "\r\n"])),
+        draw(st.booleans()),
+    )
 
 
 @PROPS
@@ -161,15 +182,19 @@ def campaign(tmp_path):
     from designer_app.store import CampaignStore
 
     store = CampaignStore.create(tmp_path / "c", "c", "dna", {"name": "c", "domain": "dna"})
-    store.add_round(1, 6, [NewCandidate(s, s, True) for s in ["AAAA", "AAAC", "AAAG", "AACA", "AACC", "AACG"]],
-                    None, 0.1)
+    store.add_round(
+        1, 6, [NewCandidate(s, s, True) for s in ["AAAA", "AAAC", "AAAG", "AACA", "AACC", "AACG"]], None, 0.1
+    )
     yield store
     store.close()
 
 
 @PROPS
-@given(ids=st.lists(st.integers(1, 9), min_size=1, max_size=8, unique=True),
-       scores=st.lists(st.floats(0, 1), min_size=8, max_size=8), valid_only=st.booleans())
+@given(
+    ids=st.lists(st.integers(1, 9), min_size=1, max_size=8, unique=True),
+    scores=st.lists(st.floats(0, 1), min_size=8, max_size=8),
+    valid_only=st.booleans(),
+)
 def test_import_against_a_campaign_is_all_or_nothing(tmp_path, campaign, ids, scores, valid_only):
     before = len(campaign.measurements())
     path = tmp_path / "lab.csv"
@@ -204,7 +229,7 @@ def test_fasta_bad_letter_is_named_by_record_and_line(tmp_path, domain, data):
     for i, seq in enumerate(seqs):
         starts.append(len(lines) + 1)
         lines.append(f">id={i + 1} score={i / 10}")
-        lines += [seq[j:j + wrap] for j in range(0, len(seq), wrap)]
+        lines += [seq[j : j + wrap] for j in range(0, len(seq), wrap)]
     path = tmp_path / "lab.fasta"
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(ScoreFileError) as info:
@@ -262,7 +287,9 @@ def test_large_file_reads_and_oversized_file_is_refused(tmp_path, monkeypatch):
     path = tmp_path / "big.csv"
     path.write_text("id,score,note\n" + "".join(f"{i},{i / n!r},plate {i % 96}\n" for i in range(1, n + 1)))
     rows = read_scores(path).rows
-    assert len(rows) == n and rows[-1] == ScoreRow(n + 1, n, None, 1.0, "ok", "plate 32" if n % 96 == 32 else f"plate {n % 96}")
+    assert len(rows) == n and rows[-1] == ScoreRow(
+        n + 1, n, None, 1.0, "ok", "plate 32" if n % 96 == 32 else f"plate {n % 96}"
+    )
     from designer_app.io import score_import
 
     monkeypatch.setattr(score_import, "MAX_FILE_BYTES", path.stat().st_size - 1)

@@ -23,11 +23,14 @@ def _error(path: Path, **kwargs) -> ScoreFileError:
 
 
 def test_valid_file_gives_canonical_rows(tmp_path: Path) -> None:
-    path = _write(tmp_path, " ID , SMILES ,Score,Status,Note,operator\n"
-                            "1,OCC,0.5,,first,ann\n"
-                            "2,C1=CC=CC=C1,,failed,no yield,bob\n"
-                            "3,CC(=O)O,-1.25,OK,,ann\n"
-                            "4,CCN,,pending,,\n")
+    path = _write(
+        tmp_path,
+        " ID , SMILES ,Score,Status,Note,operator\n"
+        "1,OCC,0.5,,first,ann\n"
+        "2,C1=CC=CC=C1,,failed,no yield,bob\n"
+        "3,CC(=O)O,-1.25,OK,,ann\n"
+        "4,CCN,,pending,,\n",
+    )
     rows = read_scores(path).rows
     assert rows == [
         ScoreRow(line=2, candidate_id=1, item="CCO", value=0.5, status="ok", note="first"),
@@ -123,35 +126,44 @@ def test_unknown_extension_and_missing_file(tmp_path: Path) -> None:
 
 def test_score_not_a_number_message_is_exact(tmp_path: Path) -> None:
     err = _error(_write(tmp_path, "id,score\n1,2\n2,3\n3,4\n4,5\n5,6\n6,abc\n"))
-    assert str(err) == ("scores.csv, line 7, column score: 'abc' is not a number; write a decimal number, "
-                        "or set status to failed")
+    assert str(err) == (
+        "scores.csv, line 7, column score: 'abc' is not a number; write a decimal number, or set status to failed"
+    )
     assert (err.file, err.line, err.column) == (str(tmp_path / "scores.csv"), 7, "score")
 
 
-@pytest.mark.parametrize("text, line, column, expected", [
-    ("", None, None, ["is empty", "header"]),
-    (" , ,\n\n", None, None, ["is empty"]),
-    ("CCO,0.5\nCCC,0.7\n", 1, None, ["no header", "'CCO'", "id,score"]),
-    ("id,smiles,note\n1,CCO,x\n", 1, None, ["missing the score (or value, y) column", "columns found: id, smiles, note",
-                                            "expected"]),
-    ("score,note\n1,x\n", 1, None, ["missing the id or smiles/item/sequence column"]),
-    ("id,score\n", None, None, ["no data rows"]),
-    ("id,score,score\n1,2,3\n", 1, None, ["two columns", "'score'", "columns 2 and 3"]),
-    ("id,score\n1,nan\n", 2, "score", ["'nan' is not a number", "set status to failed"]),
-    ("id,score\n1,-inf\n", 2, "score", ["'-inf' is not a finite number", "decimal number"]),
-    ("id,score\n1,1e999\n", 2, "score", ["not a finite number"]),
-    ("id,score,status\n1,2,done\n", 2, "status", ["'done' is not a status", "ok, failed or pending"]),
-    ("id,score\n12a,2\n", 2, "id", ["'12a' is not a whole number", "copy the id"]),
-    ("id,score\n1,2\n2,3\n1,4\n", 4, "id", ["id 1 already appears on line 2", "one row per candidate"]),
-    ("smiles,score\nOCC,1\nCCC,2\nCCO,3\n", 4, "smiles", ["'CCO' already appears on line 2"]),
-    ("id,smiles,score\n1,C1CC,2\n", 2, "smiles", ["'C1CC' is not a valid SMILES", "correct the structure"]),
-    ("id,score\n1,\n", 2, "score", ["the score is empty", "status to failed", "pending"]),
-    ("id,score,status\n1,,ok\n", 2, "score", ["the score is empty"]),
-    ("id,smiles,score,note\n,,1,x\n", 2, None, ["neither an id nor an item", "id or smiles"]),
-    ('id,score\n1,2\n2,"3\n3,4\n', 3, None, ["cannot be read as CSV", "quotes"]),
-])
-def test_errors_name_file_line_column_and_advice(tmp_path: Path, text: str, line: int | None,
-                                                 column: str | None, expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    "text, line, column, expected",
+    [
+        ("", None, None, ["is empty", "header"]),
+        (" , ,\n\n", None, None, ["is empty"]),
+        ("CCO,0.5\nCCC,0.7\n", 1, None, ["no header", "'CCO'", "id,score"]),
+        (
+            "id,smiles,note\n1,CCO,x\n",
+            1,
+            None,
+            ["missing the score (or value, y) column", "columns found: id, smiles, note", "expected"],
+        ),
+        ("score,note\n1,x\n", 1, None, ["missing the id or smiles/item/sequence column"]),
+        ("id,score\n", None, None, ["no data rows"]),
+        ("id,score,score\n1,2,3\n", 1, None, ["two columns", "'score'", "columns 2 and 3"]),
+        ("id,score\n1,nan\n", 2, "score", ["'nan' is not a number", "set status to failed"]),
+        ("id,score\n1,-inf\n", 2, "score", ["'-inf' is not a finite number", "decimal number"]),
+        ("id,score\n1,1e999\n", 2, "score", ["not a finite number"]),
+        ("id,score,status\n1,2,done\n", 2, "status", ["'done' is not a status", "ok, failed or pending"]),
+        ("id,score\n12a,2\n", 2, "id", ["'12a' is not a whole number", "copy the id"]),
+        ("id,score\n1,2\n2,3\n1,4\n", 4, "id", ["id 1 already appears on line 2", "one row per candidate"]),
+        ("smiles,score\nOCC,1\nCCC,2\nCCO,3\n", 4, "smiles", ["'CCO' already appears on line 2"]),
+        ("id,smiles,score\n1,C1CC,2\n", 2, "smiles", ["'C1CC' is not a valid SMILES", "correct the structure"]),
+        ("id,score\n1,\n", 2, "score", ["the score is empty", "status to failed", "pending"]),
+        ("id,score,status\n1,,ok\n", 2, "score", ["the score is empty"]),
+        ("id,smiles,score,note\n,,1,x\n", 2, None, ["neither an id nor an item", "id or smiles"]),
+        ('id,score\n1,2\n2,"3\n3,4\n', 3, None, ["cannot be read as CSV", "quotes"]),
+    ],
+)
+def test_errors_name_file_line_column_and_advice(
+    tmp_path: Path, text: str, line: int | None, column: str | None, expected: list[str]
+) -> None:
     err = _error(_write(tmp_path, text))
     message = str(err)
     assert message.startswith("scores.csv")
@@ -170,14 +182,17 @@ def test_missing_column_names_the_header_as_written(tmp_path: Path) -> None:
 
 
 def test_valid_only_collects_rejects_and_keeps_good_rows(tmp_path: Path) -> None:
-    path = _write(tmp_path, "id,smiles,score,status\n"
-                            "1,CCO,0.5,\n"
-                            "2,C1CC,0.1,\n"
-                            "3,CCC,abc,\n"
-                            "1,CCN,0.2,\n"
-                            "4,CCCC,0.9,maybe\n"
-                            "5,OCC,0.3,\n"
-                            "6,CCCl,,pending\n")
+    path = _write(
+        tmp_path,
+        "id,smiles,score,status\n"
+        "1,CCO,0.5,\n"
+        "2,C1CC,0.1,\n"
+        "3,CCC,abc,\n"
+        "1,CCN,0.2,\n"
+        "4,CCCC,0.9,maybe\n"
+        "5,OCC,0.3,\n"
+        "6,CCCl,,pending\n",
+    )
     result = read_scores(path, valid_only=True)
     # id 5 repeats ethanol under another id: allowed (a duplicate proposal maps to the first candidate)
     assert [r.candidate_id for r in result.rows] == [1, 5, 6]
@@ -212,11 +227,14 @@ def test_default_mode_is_all_or_nothing(tmp_path: Path) -> None:
     assert err.line == 3
 
 
-@pytest.mark.parametrize("domain, item, expected", [
-    ("dna", "acgt", "ACGT"),
-    ("protein", "mkvl", "MKVL"),
-    ("images", "plates/a 1.png", "plates/a 1.png"),
-])
+@pytest.mark.parametrize(
+    "domain, item, expected",
+    [
+        ("dna", "acgt", "ACGT"),
+        ("protein", "mkvl", "MKVL"),
+        ("images", "plates/a 1.png", "plates/a 1.png"),
+    ],
+)
 def test_domains_validate_items_their_way(tmp_path: Path, domain: str, item: str, expected: str) -> None:
     rows = read_scores(_write(tmp_path, f"item,score\n{item},1\n"), domain=domain).rows
     assert rows[0].item == expected
@@ -235,6 +253,5 @@ def test_error_survives_pickling_with_its_attributes(tmp_path: Path) -> None:
 
     err = _error(_write(tmp_path, "id,score\n1,abc\n"))
     copy = pickle.loads(pickle.dumps(err))
-    assert (str(copy), copy.file, copy.line, copy.column, copy.detail) == (
-        str(err), err.file, 2, "score", err.detail)
+    assert (str(copy), copy.file, copy.line, copy.column, copy.detail) == (str(err), err.file, 2, "score", err.detail)
     assert isinstance(copy, ValueError)

@@ -63,11 +63,13 @@ $$$$
 
 
 def test_sdf_good_records(tmp_path: Path) -> None:
-    text = _sdf_text([
-        ("OCC", {"id": "3", "score": "0.5", "note": "rep 1"}),
-        ("c1ccccc1", {"ID": "4", "Score": "", "Status": "failed"}),
-        ("CC(=O)O", {"score": "-2"}),
-    ])
+    text = _sdf_text(
+        [
+            ("OCC", {"id": "3", "score": "0.5", "note": "rep 1"}),
+            ("c1ccccc1", {"ID": "4", "Score": "", "Status": "failed"}),
+            ("CC(=O)O", {"score": "-2"}),
+        ]
+    )
     rows = read_scores(_write(tmp_path, text, "hits.sdf")).rows
     assert rows == [
         ScoreRow(line=1, candidate_id=3, item="CCO", value=0.5, status="ok", note="rep 1"),
@@ -123,9 +125,11 @@ def test_empty_sdf(tmp_path: Path) -> None:
 
 
 def test_fasta_good_records(tmp_path: Path) -> None:
-    text = (">id=12 score=0.7\nMKV\nlat\n"
-            '>seqname score=0.7 status=failed note="no expression"\nACDE\n'
-            ">other value=1.5 round=2 std=0.1\nWYF\n")
+    text = (
+        ">id=12 score=0.7\nMKV\nlat\n"
+        '>seqname score=0.7 status=failed note="no expression"\nACDE\n'
+        ">other value=1.5 round=2 std=0.1\nWYF\n"
+    )
     rows = read_scores(_write(tmp_path, text, "s.fasta"), domain="protein").rows
     assert rows[0] == ScoreRow(line=1, candidate_id=12, item="MKVLAT", value=0.7, status="ok", note="")
     assert (rows[1].status, rows[1].value, rows[1].item) == ("failed", None, "ACDE")
@@ -138,18 +142,21 @@ def test_fasta_pending_record_without_score(tmp_path: Path) -> None:
     assert (rows[0].status, rows[0].value) == ("pending", None)
 
 
-@pytest.mark.parametrize("text, expected", [
-    (">id=1 score=1\nACD*\n", ["record 1 (line 1)", "'*'", "not letters A-Z", "remove them"]),
-    (">id=1 score=1\nAC\n>id=2 score=2\nAC-GT\n", ["record 2 (line 3)", "'-'"]),
-    (">id=1 score=1\n", ["record 1", "no sequence"]),
-    ("ACGT\n>id=1 score=1\nACGT\n", ["line 1", "before the first '>' header"]),
-    ("", ["has no records", ">id=12 score=0.7"]),
-    (">id=1 score=abc\nAC\n", ["record 1 (line 1), header field score: 'abc' is not a number"]),
-    (">id=1\nAC\n", ["header field score: the score is empty"]),
-    (">id=x1 score=1\nAC\n", ["header field id: 'x1' is not a whole number"]),
-    (">id=1 score=1 score=2\nAC\n", ["header field score: is given twice"]),
-    (">id=1 score=1\nAC\n>id=1 score=2\nGT\n", ["record 2", "id 1 already appears on record 1"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (">id=1 score=1\nACD*\n", ["record 1 (line 1)", "'*'", "not letters A-Z", "remove them"]),
+        (">id=1 score=1\nAC\n>id=2 score=2\nAC-GT\n", ["record 2 (line 3)", "'-'"]),
+        (">id=1 score=1\n", ["record 1", "no sequence"]),
+        ("ACGT\n>id=1 score=1\nACGT\n", ["line 1", "before the first '>' header"]),
+        ("", ["has no records", ">id=12 score=0.7"]),
+        (">id=1 score=abc\nAC\n", ["record 1 (line 1), header field score: 'abc' is not a number"]),
+        (">id=1\nAC\n", ["header field score: the score is empty"]),
+        (">id=x1 score=1\nAC\n", ["header field id: 'x1' is not a whole number"]),
+        (">id=1 score=1 score=2\nAC\n", ["header field score: is given twice"]),
+        (">id=1 score=1\nAC\n>id=1 score=2\nGT\n", ["record 2", "id 1 already appears on record 1"]),
+    ],
+)
 def test_fasta_errors(tmp_path: Path, text: str, expected: list[str]) -> None:
     message = str(_error(_write(tmp_path, text, "s.fasta")))
     assert message.startswith("s.fasta")

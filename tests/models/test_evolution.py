@@ -4,9 +4,8 @@ import json
 import random
 
 import numpy as np
-import pytest
-
 from conftest import TINY_SETTINGS
+
 from designer_app.cli import main
 from designer_app.config import EvolutionConfig
 from designer_app.core.protocols import Proposal
@@ -58,8 +57,15 @@ def test_evolved_sequences_are_new_unique_and_reproducible():
     assert not known & set(a) and all(len(s) == 8 and set(s) <= set("ACGT") for s in a)
     assert a != ev.evolve_tokens(parents, 20, codec, lambda s: s, known, cfg, random.Random(6))
     # one parent, one mutation per child: only 8 * 3 mutants exist, the rest is left to the caller
-    few = ev.evolve_tokens(parents[:1], 100, codec, lambda s: s, known, EvolutionConfig(min_parents=1, max_tries=5, mutation_rate=1e-9),
-                           random.Random(0))
+    few = ev.evolve_tokens(
+        parents[:1],
+        100,
+        codec,
+        lambda s: s,
+        known,
+        EvolutionConfig(min_parents=1, max_tries=5, mutation_rate=1e-9),
+        random.Random(0),
+    )
     assert len(few) <= 24 and all(sum(x != y for x, y in zip(s, "ACGTACGT")) == 1 for s in few)
 
 
@@ -82,7 +88,9 @@ def test_array_evolution_recombines_rows_and_respects_bounds():
     assert mixed and all((k == k[:, :, :1]).all() for k in mixed)  # the cut runs between rows
     noisy = ev.evolve_arrays(parents, 5, EvolutionConfig(noise=5.0), random.Random(0), bounds=(-1.0, 1.0))
     assert noisy.min() >= -1.0 and noisy.max() <= 1.0
-    assert np.array_equal(noisy, ev.evolve_arrays(parents, 5, EvolutionConfig(noise=5.0), random.Random(0), (-1.0, 1.0)))
+    assert np.array_equal(
+        noisy, ev.evolve_arrays(parents, 5, EvolutionConfig(noise=5.0), random.Random(0), (-1.0, 1.0))
+    )
 
 
 class _Letters:
@@ -127,8 +135,23 @@ def test_evolve_proposal_encodes_children_and_fills_the_batch_from_the_prior():
 
 
 def test_ga_campaign_evolves_without_finetuning(tmp_path, tiny_prior, capsys):
-    argv = ["--home", str(tmp_path), "new", "g", "--oracle", "qed", "--prior", str(tiny_prior), "--method", "ga",
-            "--rounds", "3", "--batch-size", "10", *TINY_SETTINGS]
+    argv = [
+        "--home",
+        str(tmp_path),
+        "new",
+        "g",
+        "--oracle",
+        "qed",
+        "--prior",
+        str(tiny_prior),
+        "--method",
+        "ga",
+        "--rounds",
+        "3",
+        "--batch-size",
+        "10",
+        *TINY_SETTINGS,
+    ]
     assert main(argv) == 0 and main(["--home", str(tmp_path), "run", "g"]) == 0
     capsys.readouterr()
     assert main(["--home", str(tmp_path), "status", "g", "--json"]) == 0

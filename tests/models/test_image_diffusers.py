@@ -7,18 +7,28 @@ import torch
 from diffusers import DDPMPipeline, DDPMScheduler, UNet2DModel
 
 from designer_app.models.images import prior as ip
-from designer_app.pretraining import images as pi
 from designer_app.models.images.featuriser import FeaturiserConfig
 from designer_app.models.priors import prior_domain, prior_kind, resolve_prior
+from designer_app.pretraining import images as pi
 
-TINY = pi.ImagePretrainConfig(size=8, block_out_channels=(8, 16), featuriser=FeaturiserConfig(size=8, channels=(4, 8, 8), hidden=8))
+TINY = pi.ImagePretrainConfig(
+    size=8, block_out_channels=(8, 16), featuriser=FeaturiserConfig(size=8, channels=(4, 8, 8), hidden=8)
+)
 
 
 def tiny_unet(channels: int = 3, size: int = 8) -> UNet2DModel:
     torch.manual_seed(0)
-    return UNet2DModel(sample_size=size, in_channels=channels, out_channels=channels, layers_per_block=1,
-                       block_out_channels=(16, 32), down_block_types=("DownBlock2D", "AttnDownBlock2D"),
-                       up_block_types=("AttnUpBlock2D", "UpBlock2D"), norm_num_groups=8, attention_head_dim=8)
+    return UNet2DModel(
+        sample_size=size,
+        in_channels=channels,
+        out_channels=channels,
+        layers_per_block=1,
+        block_out_channels=(16, 32),
+        down_block_types=("DownBlock2D", "AttnDownBlock2D"),
+        up_block_types=("AttnUpBlock2D", "UpBlock2D"),
+        norm_num_groups=8,
+        attention_head_dim=8,
+    )
 
 
 @pytest.fixture
@@ -54,11 +64,14 @@ def test_bare_unet_folder_uses_scheduler_defaults(tmp_path, featuriser_source):
     assert prior.sample_shape == (1, 8, 8) and prior.schedule.train_timesteps == 1000
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"prediction_type": "v_prediction"}, "epsilon"),
-    ({"beta_schedule": "sigmoid"}, "beta_schedule"),
-    ({"beta_end": 0.05}, "beta_start, beta_end"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"prediction_type": "v_prediction"}, "epsilon"),
+        ({"beta_schedule": "sigmoid"}, "beta_schedule"),
+        ({"beta_end": 0.05}, "beta_start, beta_end"),
+    ],
+)
 def test_unsupported_scheduler_settings_are_refused(pipeline_folder, featuriser_source, change, message):
     path = pipeline_folder / "scheduler" / "scheduler_config.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), **change}))
@@ -66,8 +79,9 @@ def test_unsupported_scheduler_settings_are_refused(pipeline_folder, featuriser_
         ip.ImagePrior.load(pipeline_folder)
 
 
-def test_lora_checkpoints_hold_only_adapters_and_load_back_exactly(pipeline_folder, featuriser_source, tmp_path,
-                                                                   monkeypatch):
+def test_lora_checkpoints_hold_only_adapters_and_load_back_exactly(
+    pipeline_folder, featuriser_source, tmp_path, monkeypatch
+):
     monkeypatch.setenv(ip.LORA_ENV, "always")
     prior = ip.ImagePrior.load(pipeline_folder)
     assert prior.lora is not None

@@ -6,14 +6,21 @@ import torch
 from PIL import Image
 
 from designer_app.config import RewardConfig
-from designer_app.pretraining import image_data
-from designer_app.pretraining import images as pi
 from designer_app.models.images.featuriser import FeaturiserConfig
 from designer_app.models.images.prior import ImagePrior
+from designer_app.pretraining import image_data
+from designer_app.pretraining import images as pi
 from designer_app.pretraining.image_card import write_card
 
-TINY = pi.ImagePretrainConfig(size=8, block_out_channels=(8, 16), batch_size=8, diffusion_steps=3, featuriser_steps=3,
-                              featuriser_batch=16, featuriser=FeaturiserConfig(size=8, channels=(4, 8, 8), hidden=8))
+TINY = pi.ImagePretrainConfig(
+    size=8,
+    block_out_channels=(8, 16),
+    batch_size=8,
+    diffusion_steps=3,
+    featuriser_steps=3,
+    featuriser_batch=16,
+    featuriser=FeaturiserConfig(size=8, channels=(4, 8, 8), hidden=8),
+)
 
 
 def test_digits_are_upscaled_grey_in_range():
@@ -33,8 +40,12 @@ def test_tiny_pretrain_runs_all_phases_resumes_and_writes_a_card(tmp_path):
     assert json.loads((out / "config.json").read_text())["training"]["diffusion_steps"] == 3
     # a second run resumes: nothing trains again
     assert [p["phase"] for p in pi.run(out, TINY)] == ["data", "export"]
-    summary = write_card(out, command="designer-app pretrain images --out X", n_samples=64,
-                         reward_cfg=RewardConfig(n_heads=2, hidden=8, epochs=5))
+    summary = write_card(
+        out,
+        command="designer-app pretrain images --out X",
+        n_samples=64,
+        reward_cfg=RewardConfig(n_heads=2, hidden=8, epochs=5),
+    )
     card = (out / "CARD.md").read_text()
     assert "samples.png" in card and "designer-app pretrain images --out X" in card and "BSD-3" in card
     assert "| brightness | 500 |" in card

@@ -7,12 +7,14 @@ import pytest
 import torch
 from PIL import Image
 
-from designer_app.pretraining import images as pi
 from designer_app.models.images.featuriser import FeaturiserConfig, image_statistics
 from designer_app.models.images.prior import ImagePrior
 from designer_app.models.latent_diffusion import ScheduleConfig
+from designer_app.pretraining import images as pi
 
-TINY = pi.ImagePretrainConfig(size=8, block_out_channels=(8, 16), featuriser=FeaturiserConfig(size=8, channels=(4, 8, 8), hidden=8))
+TINY = pi.ImagePretrainConfig(
+    size=8, block_out_channels=(8, 16), featuriser=FeaturiserConfig(size=8, channels=(4, 8, 8), hidden=8)
+)
 
 
 @pytest.fixture(scope="module")

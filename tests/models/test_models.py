@@ -10,12 +10,17 @@ from designer_app.config import FinetuneConfig, RewardConfig
 from designer_app.core.methods import Acquisition
 from designer_app.models.finetune import seiko_finetune
 from designer_app.models.latent_diffusion import (
-    ScheduleConfig, round_trip, sample, sample_with_kl, sampling_scheduler, step_sigmas,
+    ScheduleConfig,
+    round_trip,
+    sample,
+    sample_with_kl,
+    sampling_scheduler,
+    step_sigmas,
 )
 from designer_app.models.molecules.prior import MoleculePrior
+from designer_app.models.molecules.vocab import Vocab
 from designer_app.models.reward import RewardEnsemble, fit_ensemble
 from designer_app.models.serialization import load_weights, save_weights
-from designer_app.models.molecules.vocab import Vocab
 
 
 def test_vocab_round_trip_and_limits():
@@ -152,8 +157,21 @@ def test_finetune_raises_the_reward_and_kl_restrains_it(tiny_prior):
 
     def run(alpha):
         model = copy.deepcopy(prior.denoiser)
-        steps = list(seiko_finetune(model, prior.denoiser, prior.featurise, reward, Acquisition("mean"), alpha, cfg,
-                                    schedule, prior.latent_dim, cfg.steps, seed=0))
+        steps = list(
+            seiko_finetune(
+                model,
+                prior.denoiser,
+                prior.featurise,
+                reward,
+                Acquisition("mean"),
+                alpha,
+                cfg,
+                schedule,
+                prior.latent_dim,
+                cfg.steps,
+                seed=0,
+            )
+        )
         return model, steps
 
     free, steps = run(0.0)
@@ -170,9 +188,20 @@ def test_finetune_raises_the_reward_and_kl_restrains_it(tiny_prior):
 def test_finetune_stops_when_asked(tiny_prior):
     prior = MoleculePrior.load(tiny_prior).requires_grad_(False)
     reward, _ = _synthetic_reward(prior)
-    gen = seiko_finetune(copy.deepcopy(prior.denoiser), prior.denoiser, prior.featurise, reward, Acquisition("mean"),
-                         0.1, FinetuneConfig(steps=5, batch_size=4, grad_steps=2), ScheduleConfig(sample_steps=6),
-                         prior.latent_dim, 5, 0, should_stop=lambda: True)
+    gen = seiko_finetune(
+        copy.deepcopy(prior.denoiser),
+        prior.denoiser,
+        prior.featurise,
+        reward,
+        Acquisition("mean"),
+        0.1,
+        FinetuneConfig(steps=5, batch_size=4, grad_steps=2),
+        ScheduleConfig(sample_steps=6),
+        prior.latent_dim,
+        5,
+        0,
+        should_stop=lambda: True,
+    )
     with pytest.raises(InterruptedError):
         next(gen)
 

@@ -3,12 +3,11 @@
 import json
 
 import torch
-
-from designer_app.pretraining import molecules as pm
-from designer_app.models.molecules.prior import MoleculePrior
-from designer_app.pretraining.molecules import ae_learning_rate
-
 from conftest import SMILES
+
+from designer_app.models.molecules.prior import MoleculePrior
+from designer_app.pretraining import molecules as pm
+from designer_app.pretraining.molecules import ae_learning_rate
 
 
 def tiny_setup(tmp_path, ae_steps: int):
@@ -16,9 +15,20 @@ def tiny_setup(tmp_path, ae_steps: int):
     data = tmp_path / "smiles.csv"
     data.write_text("SMILES\n" + "\n".join(SMILES * 3) + "\n")
     cfg = pm.MoleculePretrainConfig(
-        n_train=60, n_with_props=40, max_len=24, batch_size=16, ae_minutes=5, ae_steps=ae_steps,
-        diffusion_minutes=0.02, encoder_hidden=8, decoder_hidden=16, latent_dim=8, denoiser_hidden=16,
-        denoiser_blocks=1, calibration_pairs=40, calibration_steps=3,
+        n_train=60,
+        n_with_props=40,
+        max_len=24,
+        batch_size=16,
+        ae_minutes=5,
+        ae_steps=ae_steps,
+        diffusion_minutes=0.02,
+        encoder_hidden=8,
+        decoder_hidden=16,
+        latent_dim=8,
+        denoiser_hidden=16,
+        denoiser_blocks=1,
+        calibration_pairs=40,
+        calibration_steps=3,
     )
     return data, cfg
 
@@ -141,10 +151,13 @@ def test_card_measures_the_reward_model_on_held_out_and_sampled_molecules(tmp_pa
     wheel = tmp_path / "molsets-0.3.1-py3-none-any.whl"  # the layout of the molsets wheel's test split
     with zipfile.ZipFile(wheel, "w") as zf:
         zf.writestr("moses/dataset/data/test.csv.gz", gzip.compress(("SMILES\n" + "\n".join(SMILES * 2)).encode()))
-    report = write_card(out, wheel, command="designer-app pretrain molecules --out X", n_samples=32, labels=(6,),
-                        n_test=8)
+    report = write_card(
+        out, wheel, command="designer-app pretrain molecules --out X", n_samples=32, labels=(6,), n_test=8
+    )
     acc = report["reward_accuracy"]
     assert set(acc) == {"heldout", "sampled"} and set(acc["sampled"]) == {"qed", "sa"}
     assert set(acc["heldout"]["qed"]) == {"6"}
     card = (out / "CARD.md").read_text()
-    assert "| sampled | qed | 6 |" in card and "| heldout | sa | 6 |" in card and "(8 test molecules of each kind)" in card
+    assert (
+        "| sampled | qed | 6 |" in card and "| heldout | sa | 6 |" in card and "(8 test molecules of each kind)" in card
+    )

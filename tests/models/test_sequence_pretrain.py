@@ -8,11 +8,21 @@ import numpy as np
 import pytest
 import torch
 
-from designer_app.pretraining import sequences as ps
 from designer_app.models.sequences.prior import SequencePrior
+from designer_app.pretraining import sequences as ps
 
-TINY = dict(latent_dim=4, hidden=16, property_hidden=8, batch_size=64, ae_steps=6, diffusion_steps=4,
-            diffusion_batch=32, denoiser_hidden=16, denoiser_blocks=1, kl_warmup_steps=2)
+TINY = dict(
+    latent_dim=4,
+    hidden=16,
+    property_hidden=8,
+    batch_size=64,
+    ae_steps=6,
+    diffusion_steps=4,
+    diffusion_batch=32,
+    denoiser_hidden=16,
+    denoiser_blocks=1,
+    kl_warmup_steps=2,
+)
 
 
 def test_default_configs_differ_by_domain_and_reject_others():
@@ -25,8 +35,8 @@ def test_default_configs_differ_by_domain_and_reject_others():
 
 
 def test_dna_data_is_the_lower_half_of_the_landscape(tmp_path):
-    from designer_app.oracles.tfbind import load_landscape, seq_to_index
     from designer_app.models.sequences.codes import from_codes
+    from designer_app.oracles.tfbind import load_landscape, seq_to_index
 
     cfg = replace(ps.default_config("dna", 1), **TINY)
     data = ps.prepare_data(tmp_path, cfg)
@@ -54,8 +64,13 @@ def test_tiny_dna_pretrain_runs_all_phases_resumes_and_writes_a_card(tmp_path):
     assert [p["phase"] for p in ps.run(out, cfg)] == ["data", "export"]
     assert json.loads((out / "work" / "state.json").read_text())["ae_step"] == 6
 
-    report = sequence_quality.write_card(out, command="designer-app pretrain dna --out X", n_samples=200,
-                                         reward=RewardConfig(epochs=5, n_heads=2, hidden=8), n_test=300)
+    report = sequence_quality.write_card(
+        out,
+        command="designer-app pretrain dna --out X",
+        n_samples=200,
+        reward=RewardConfig(epochs=5, n_heads=2, hidden=8),
+        n_test=300,
+    )
     assert set(report["reward_accuracy"]) == {"tfbind8:SIX6_REF_R1", "tfbind8:CRX_REF_R1", "tfbind8:VAX2_REF_R1"}
     assert set(report["reward_accuracy"]["tfbind8:SIX6_REF_R1"]) == {"100", "500"}
     samples, data = report["quality"]["samples"], report["quality"]["data"]
@@ -92,7 +107,8 @@ def test_protein_prior_recommends_convolutional_reward_heads_and_its_card_measur
     # the card measures the reward model campaigns get (made tiny here through the same settings)
     config["campaign_defaults"]["reward"].update(epochs=3, n_heads=2, hidden=8, conv_channels=4)
     (out / "config.json").write_text(json.dumps(config))
-    report = sequence_quality.write_card(out, command="designer-app pretrain protein --out X", n_samples=100,
-                                         n_test=200)
+    report = sequence_quality.write_card(
+        out, command="designer-app pretrain protein --out X", n_samples=100, n_test=200
+    )
     assert report["reward_config"]["conv_length"] == 32 and report["reward_config"]["n_heads"] == 2
     assert "convolutional heads over the letter probabilities" in (out / "CARD.md").read_text()

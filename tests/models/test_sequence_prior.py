@@ -5,15 +5,14 @@ import json
 
 import pytest
 import torch
+from sequence_helpers import build_tiny_sequence_prior
 
 from designer_app.models.priors import load_prior, prior_kind
-from designer_app.resource_files import shipped_models_dir
 from designer_app.models.sequences.autoencoder import SequenceAutoencoder, SequenceAutoencoderConfig
 from designer_app.models.sequences.codes import from_codes, to_codes
-from designer_app.pretraining.sequence_data import all_kmers, property_names, sequence_properties
 from designer_app.models.sequences.prior import SequencePrior
-
-from sequence_helpers import build_tiny_sequence_prior
+from designer_app.pretraining.sequence_data import all_kmers, property_names, sequence_properties
+from designer_app.resource_files import shipped_models_dir
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +67,9 @@ def test_decode_gives_sequences_of_the_prior_length(dna_prior):
 
 def test_encode_then_decode_is_the_identity_for_a_trained_autoencoder():
     torch.manual_seed(0)
-    ae = SequenceAutoencoder(SequenceAutoencoderConfig(length=4, vocab_size=4, latent_dim=6, hidden=64,
-                                                       n_properties=4, property_hidden=8))
+    ae = SequenceAutoencoder(
+        SequenceAutoencoderConfig(length=4, vocab_size=4, latent_dim=6, hidden=64, n_properties=4, property_hidden=8)
+    )
     codes = torch.from_numpy(all_kmers(4, 4))
     props = torch.from_numpy(sequence_properties(codes.numpy(), 4, kmers=(1,), gc=False))
     opt = torch.optim.Adam(ae.parameters(), lr=3e-3)
@@ -128,17 +128,25 @@ def test_engine_proposes_fits_and_finetunes(tmp_path, dna_prior):
     from designer_app.domains import get_domain
     from designer_app.models.diffusion_engine import DiffusionEngine
 
-    cfg = CampaignConfig(name="t", domain="dna", oracle="tfbind8:SIX6_REF_R1", sample_steps=6,
-                         reward=RewardConfig(epochs=10, n_heads=2, hidden=8),
-                         finetune=FinetuneConfig(steps=2, batch_size=4, grad_steps=2))
+    cfg = CampaignConfig(
+        name="t",
+        domain="dna",
+        oracle="tfbind8:SIX6_REF_R1",
+        sample_steps=6,
+        reward=RewardConfig(epochs=10, n_heads=2, hidden=8),
+        finetune=FinetuneConfig(steps=2, batch_size=4, grad_steps=2),
+    )
     engine = DiffusionEngine(dna_prior, get_domain("dna"), cfg, device=torch.device("cpu"))
     proposal = engine.propose(12, None, seed=1, should_stop=lambda: False)
     assert len(proposal.items) == 12 and all(proposal.feasible)
     values = [s.count("G") / 8 for s in proposal.items]
     engine.fit_reward(proposal.latents, values, str(tmp_path / "r.safetensors"), seed=0)
     acq = plan(cfg, 1).acquisition
-    steps = list(engine.finetune(None, None, str(tmp_path / "r.safetensors"), str(tmp_path / "d.safetensors"),
-                                 acq, 2, 0, lambda: False))
+    steps = list(
+        engine.finetune(
+            None, None, str(tmp_path / "r.safetensors"), str(tmp_path / "d.safetensors"), acq, 2, 0, lambda: False
+        )
+    )
     assert len(steps) == 2 and (tmp_path / "d.safetensors").exists()
     tuned = engine.propose(12, str(tmp_path / "d.safetensors"), seed=1, should_stop=lambda: False)
     assert tuned.latents != proposal.latents  # the fine-tuned denoiser samples differently
@@ -171,9 +179,10 @@ def test_constrained_argmax_is_the_best_allowed_sequence():
     allowed = torch.tensor([[1, 0, 1], [1, 1, 0], [0, 1, 1]], dtype=torch.bool)
     got = constrained_argmax(log_probs, allowed)
     for b in range(5):
-        best = max((seq for seq in itertools.product(range(3), repeat=4)
-                    if all(allowed[a, c] for a, c in zip(seq, seq[1:]))),
-                   key=lambda seq: sum(float(log_probs[b, t, v]) for t, v in enumerate(seq)))
+        best = max(
+            (seq for seq in itertools.product(range(3), repeat=4) if all(allowed[a, c] for a, c in zip(seq, seq[1:]))),
+            key=lambda seq: sum(float(log_probs[b, t, v]) for t, v in enumerate(seq)),
+        )
         assert tuple(got[b].tolist()) == best
     everything = torch.ones(3, 3, dtype=torch.bool)
     assert torch.equal(constrained_argmax(log_probs, everything), log_probs.argmax(-1))

@@ -52,8 +52,9 @@ def test_brightness_of_known_images(images):
 
 def test_unreadable_items_fail_with_a_note_and_never_raise(images, tmp_path):
     (tmp_path / "text.png").write_text("no picture")
-    results = ImageOracle("brightness").score([str(tmp_path / "missing.png"), str(tmp_path / "text.png"), "",
-                                              images["half"]])
+    results = ImageOracle("brightness").score(
+        [str(tmp_path / "missing.png"), str(tmp_path / "text.png"), "", images["half"]]
+    )
     assert [r.status for r in results] == ["failed", "failed", "failed", "ok"]
     assert "does not exist" in results[0].note and "not a readable image" in results[1].note
     assert all(r.value is None for r in results[:3])

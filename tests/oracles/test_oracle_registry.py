@@ -91,11 +91,14 @@ def plugins(tmp_path: Path, monkeypatch):
     def fake_entry_points(*, group=None, **kwargs):
         # Designer's own built-ins are entry points of the same group: keep them, add the fakes after them.
         groups_asked.append(group)
-        return [*real_entry_points(group=group), *(
-            importlib.metadata.EntryPoint(name=name, value=value, group=ENTRY_POINT_GROUP)
-            for name, value in registered.items()
-            if group == ENTRY_POINT_GROUP
-        )]
+        return [
+            *real_entry_points(group=group),
+            *(
+                importlib.metadata.EntryPoint(name=name, value=value, group=ENTRY_POINT_GROUP)
+                for name, value in registered.items()
+                if group == ENTRY_POINT_GROUP
+            ),
+        ]
 
     monkeypatch.setattr(importlib.metadata, "entry_points", fake_entry_points)
 

@@ -10,7 +10,6 @@ import pytest
 
 from designer_app.core.protocols import FAILED, OK, Oracle
 from designer_app.oracles import OracleKind, parse_oracle, rna
-from designer_app.registry import ORACLES
 from designer_app.oracles.errors import OracleSpecError
 from designer_app.oracles.rna import (
     PRESETS,
@@ -22,6 +21,7 @@ from designer_app.oracles.rna import (
     pair_f1,
     parse_target,
 )
+from designer_app.registry import ORACLES
 
 RNA = pytest.importorskip("RNA")
 

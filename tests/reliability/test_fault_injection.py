@@ -32,8 +32,9 @@ def _assert_nothing_lost(figures) -> None:
 def test_campaigns_survive_sigkill_at_named_points_and_random_moments(tmp_path):
     # "auto" forks this test process (torch and Designer already imported: children start instantly)
     # unless other tests left threads running, when a clean forkserver is safer.
-    cfg = fault_injection.HarnessConfig(kills=10, seed=1, quick=True, rounds=2, max_kills_per_campaign=2,
-                                        start_method="auto")
+    cfg = fault_injection.HarnessConfig(
+        kills=10, seed=1, quick=True, rounds=2, max_kills_per_campaign=2, start_method="auto"
+    )
     figures = fault_injection.run_harness(cfg, tmp_path, log=lambda *_: None)
     _assert_nothing_lost(figures)
     assert figures.kills >= 10 and figures.random_kills >= 1

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from designer_app import faults
+from designer_app.atomic import atomic_write_text
 from designer_app.core.protocols import OracleResult
 from designer_app.core.records import NewCandidate
-from designer_app import faults
 from designer_app.store import CampaignStore
-from designer_app.atomic import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,7 +75,8 @@ def test_kill_inside_and_after_a_transaction(tmp_path, point, lands):
         from designer_app.core.protocols import OracleResult
         from designer_app.store import CampaignStore
         store = CampaignStore.open({str(tmp_path / "c")!r})
-        store.record_measurements([(1, OracleResult(0.5)), (2, OracleResult(0.7))], "oracle:x", round_status=(1, "scored"))
+        store.record_measurements([(1, OracleResult(0.5)), (2, OracleResult(0.7))], "oracle:x",
+                                  round_status=(1, "scored"))
     """
     assert _child(code, point, tmp_path) == -signal.SIGKILL
     with sqlite3.connect(tmp_path / "c" / "campaign.db") as conn:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import csv
 import json
 import statistics
-from pathlib import Path
 
 import pytest
-
 from conftest import TINY_SETTINGS
+
+from designer_app.atomic import sha256_file
 from designer_app.cli import main
 from designer_app.config import CampaignConfig
 from designer_app.core import loop
@@ -19,12 +19,29 @@ from designer_app.core.records import NewCandidate
 from designer_app.io import ScoreFileError
 from designer_app.io.score_apply import apply_scores
 from designer_app.store import CampaignStore, campaign_dir
-from designer_app.atomic import sha256_file
 
 
 def _new(home, name, prior, oracle="manual", rounds="2", batch="8"):
-    assert main(["--home", str(home), "new", name, "--oracle", oracle, "--prior", str(prior), "--rounds", rounds,
-                 "--batch-size", batch, *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                name,
+                "--oracle",
+                oracle,
+                "--prior",
+                str(prior),
+                "--rounds",
+                rounds,
+                "--batch-size",
+                batch,
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
 
 
 def _status(home, name, capsys) -> dict:
@@ -49,9 +66,18 @@ def test_partial_round_pending_failed_and_late_scores(tmp_path, tiny_prior, caps
         first = _originals(store, 1)
     assert len(first) >= 5
     f = tmp_path / "r1.csv"
-    f.write_text("id,score,status,note\n" + "".join(
-        [f"{first[0].id},0.5,,\n", f"{first[1].id},0.6,,\n", f"{first[2].id},0.7,,\n",
-         f"{first[3].id},,failed,no synthesis\n", f"{first[4].id},,pending,sent to CRO\n"]))
+    f.write_text(
+        "id,score,status,note\n"
+        + "".join(
+            [
+                f"{first[0].id},0.5,,\n",
+                f"{first[1].id},0.6,,\n",
+                f"{first[2].id},0.7,,\n",
+                f"{first[3].id},,failed,no synthesis\n",
+                f"{first[4].id},,pending,sent to CRO\n",
+            ]
+        )
+    )
     assert main(["--home", str(tmp_path), "import-scores", "lab", str(f)]) == 0
     assert main(["--home", str(tmp_path), "run", "lab"]) == 0  # without --allow-partial it keeps waiting
     assert _status(tmp_path, "lab", capsys)["rounds"][0]["status"] == "awaiting_scores"
@@ -176,7 +202,9 @@ def test_own_dna_candidates_are_canonicalised_keyed_and_encoded(tmp_path):
         apply_scores(store, f)
     assert store.measurements() == []
     encoded = []
-    report = apply_scores(store, f, add_new=True, encode=lambda items: encoded.extend(items) or [[1.0, 2.0]] * len(items))
+    report = apply_scores(
+        store, f, add_new=True, encode=lambda items: encoded.extend(items) or [[1.0, 2.0]] * len(items)
+    )
     assert (report.stored, report.added_candidates) == (3, 1) and encoded == ["TTTTAAAA"]
     by_item = {c.item: c for c in store.candidates()}
     assert by_item["GGGCCCAT"].score == pytest.approx(0.6)  # matched through its reverse complement

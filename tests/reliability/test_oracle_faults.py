@@ -39,18 +39,26 @@ def _command(tmp_path: Path, source: str, options: str = "") -> str:
 def test_options_are_parsed_and_checked():
     assert parse_call_options("timeout=30, workers=4, retries=2", "s") == CallPolicy(30.0, 4, 2)
     assert parse_call_options(None, "s", 600.0) == CallPolicy(600.0, 1, 0)
-    for bad, message in [("workers=0", "workers must be between"), ("retries=-1", "retries must be between"),
-                         ("workers=two", "whole number"), ("speed=3", "unknown option"), ("timeout=0", "positive")]:
+    for bad, message in [
+        ("workers=0", "workers must be between"),
+        ("retries=-1", "retries must be between"),
+        ("workers=two", "whole number"),
+        ("speed=3", "unknown option"),
+        ("timeout=0", "positive"),
+    ]:
         with pytest.raises(OracleSpecError, match=message):
             parse_call_options(bad, "s")
 
 
-@pytest.mark.parametrize("body, note", [
-    ("raise RuntimeError('assay robot offline')", "assay robot offline"),
-    ("return [1.0]", "returned 1 scores for 6 items"),
-    ("return [float('nan')] * len(items)", "non-finite"),
-    ("return ['high'] * len(items)", "non-numeric"),
-])
+@pytest.mark.parametrize(
+    "body, note",
+    [
+        ("raise RuntimeError('assay robot offline')", "assay robot offline"),
+        ("return [1.0]", "returned 1 scores for 6 items"),
+        ("return [float('nan')] * len(items)", "non-finite"),
+        ("return ['high'] * len(items)", "non-numeric"),
+    ],
+)
 def test_misbehaving_python_oracles_fail_items_not_the_app(tmp_path, body, note):
     oracle = parse_oracle(_python(tmp_path, f"def score(items):\n    {body}\n"))
     results = oracle.score(ITEMS)
@@ -66,7 +74,12 @@ def test_hanging_python_oracle_times_out_and_is_retried(tmp_path):
     results = oracle.score(ITEMS[:2])
     assert time.monotonic() - started < 10  # two attempts of 0.3 s, not 60 s
     assert all(r.status == FAILED and "timed out" in r.note for r in results)
-    assert [k for k, _ in oracle.drain_incidents()] == ["OracleCallFailed", "OracleRetry", "OracleCallFailed", "OracleGaveUp"]
+    assert [k for k, _ in oracle.drain_incidents()] == [
+        "OracleCallFailed",
+        "OracleRetry",
+        "OracleCallFailed",
+        "OracleGaveUp",
+    ]
 
 
 def test_flaky_oracle_succeeds_on_retry(tmp_path):
@@ -166,14 +179,19 @@ def test_hanging_command_is_killed(tmp_path):
 def test_incidents_reach_the_event_log_and_status(tmp_path):
     store = CampaignStore.create(tmp_path / "c", "c", "molecules", CampaignConfig(name="c").to_json())
     store.add_round(1, 2, [NewCandidate(s, s, True) for s in ITEMS[:2]], None, 0.1)
-    inner = parse_oracle(_python(tmp_path, "def score(items):\n    raise OSError('license server down')\n",
-                                 "[retries=1]"))
+    inner = parse_oracle(
+        _python(tmp_path, "def score(items):\n    raise OSError('license server down')\n", "[retries=1]")
+    )
     oracle = LoggedOracle(inner, lambda kind, payload: store.log_event(1, kind, payload))
     assert all(r.status == FAILED for r in oracle.score(ITEMS[:2]))
     data = status_json(store)
     assert data["n_oracle_incidents"] == 4
-    assert [i["kind"] for i in data["oracle_incidents"]] == ["OracleCallFailed", "OracleRetry", "OracleCallFailed",
-                                                             "OracleGaveUp"]
+    assert [i["kind"] for i in data["oracle_incidents"]] == [
+        "OracleCallFailed",
+        "OracleRetry",
+        "OracleCallFailed",
+        "OracleGaveUp",
+    ]
     assert "license server down" in data["oracle_incidents"][0]["notes"][0]
     assert data["oracle_incidents"][0]["round"] == 1
 
@@ -182,13 +200,32 @@ def test_a_round_whose_every_call_fails_is_not_recorded_and_is_scored_after_the_
     """A broken oracle (a typo, a server down) must not turn the budget into failed measurements: the run
     stops with the reason, nothing is recorded, and the next run scores the same proposals."""
     from conftest import TINY_SETTINGS
+
     from designer_app.cli import main
     from designer_app.store import campaign_dir
 
     oracle = tmp_path / "oracle.py"
     oracle.write_text("def score(items):\n    raise ConnectionError('plate reader offline')\n")
-    assert main(["--home", str(tmp_path), "new", "b", "--oracle", f"python:{oracle}:score", "--prior", str(tiny_prior),
-                 "--rounds", "2", "--batch-size", "6", *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(tmp_path),
+                "new",
+                "b",
+                "--oracle",
+                f"python:{oracle}:score",
+                "--prior",
+                str(tiny_prior),
+                "--rounds",
+                "2",
+                "--batch-size",
+                "6",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["--home", str(tmp_path), "run", "b"]) == 2
     err = capsys.readouterr().err

@@ -11,8 +11,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from conftest import TINY_SETTINGS
+
 from designer_app.cli import main
 from designer_app.config import CampaignConfig, ConfigError
 from designer_app.core.records import NewCandidate
@@ -47,8 +47,10 @@ def _store(tmp_path: Path) -> CampaignStore:
 def _forge_checkpoint(store: CampaignStore, rel: str, data: bytes | None = None) -> None:
     """What a colleague could put in a campaign: any path, with a matching sha256."""
     digest = hashlib.sha256(data or b"").hexdigest()
-    store.db.execute("INSERT INTO checkpoints (round, kind, path, sha256, created_at) VALUES (1, 'denoiser', ?, ?, 'x')",
-                     [rel, digest])
+    store.db.execute(
+        "INSERT INTO checkpoints (round, kind, path, sha256, created_at) VALUES (1, 'denoiser', ?, ?, 'x')",
+        [rel, digest],
+    )
     store.db.conn.commit()
 
 
@@ -85,9 +87,10 @@ def test_pickle_disguised_as_safetensors_is_refused_by_every_loader(tmp_path):
     marker = tmp_path / "pwned"
     disguised = tmp_path / "round_001_denoiser.safetensors"
     disguised.write_bytes(_evil_pickle(marker))
-    with pytest.raises(Exception):
+    # whatever the safetensors reader raises, it must not unpickle (the marker below stays absent)
+    with pytest.raises(Exception):  # noqa: B017
         load_weights(torch.nn.Linear(2, 2), disguised)
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017
         load_tensors(disguised)
     saved = tmp_path / "optimizer.pt"  # torch.save format with a malicious object inside
     torch.save({"state": _CreatesFile(marker)}, saved)
@@ -99,8 +102,26 @@ def test_pickle_disguised_as_safetensors_is_refused_by_every_loader(tmp_path):
 @pytest.mark.slow
 def test_running_a_campaign_with_a_planted_pickle_fails_cleanly(tmp_path, tiny_prior, capsys):
     home = tmp_path / "home"
-    assert main(["--home", str(home), "new", "p", "--oracle", "qed", "--prior", str(tiny_prior), "--rounds", "2",
-                 "--batch-size", "6", *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                "p",
+                "--oracle",
+                "qed",
+                "--prior",
+                str(tiny_prior),
+                "--rounds",
+                "2",
+                "--batch-size",
+                "6",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     assert main(["--home", str(home), "run", "p", "--rounds", "1"]) == 0
     folder = campaign_dir("p", home)
     marker = tmp_path / "pwned"
@@ -108,7 +129,9 @@ def test_running_a_campaign_with_a_planted_pickle_fails_cleanly(tmp_path, tiny_p
     with CampaignStore.open(folder) as store:  # the colleague swaps the model and fixes up its hash
         record = store.checkpoints("denoiser")[-1]
         (folder / record.path).write_bytes(data)
-        store.db.execute("UPDATE checkpoints SET sha256 = ? WHERE id = ?", [hashlib.sha256(data).hexdigest(), record.id])
+        store.db.execute(
+            "UPDATE checkpoints SET sha256 = ? WHERE id = ?", [hashlib.sha256(data).hexdigest(), record.id]
+        )
         store.db.conn.commit()
         n_measurements = len(store.measurements())
     capsys.readouterr()
@@ -194,7 +217,7 @@ def test_damaged_database_is_never_modified(tmp_path, capsys):
     data = bytearray(db.read_bytes())
     page = int.from_bytes(data[16:18], "big")
     for start in range(2 * page, len(data) - page, 2 * page):  # scribble over every other b-tree page header
-        data[start: start + 12] = b"\x0d\xff\xff\xff\xff\x00\x00\x00\xff\xff\xff\xff"
+        data[start : start + 12] = b"\x0d\xff\xff\xff\xff\x00\x00\x00\xff\xff\xff\xff"
     db.write_bytes(bytes(data))
     before = db.read_bytes()
     with pytest.raises(StoreError, match="integrity check|damaged"):
@@ -215,11 +238,29 @@ def test_version_1_database_is_migrated_keeping_rows_and_triggers(tmp_path):
         schema.MIGRATIONS[0](db)
         db["meta"].upsert({"key": "schema_version", "value": "1"}, pk="key")
         db["campaign"].insert({"id": 1, "name": "old", "domain": "molecules", "config_json": "{}", "created_at": "t"})
-        db["rounds"].insert({"idx": 1, "status": "proposed", "batch_size": 1, "started_at": "t", "updated_at": "t",
-                             "seconds_json": "{}", "metrics_json": "{}"})
+        db["rounds"].insert(
+            {
+                "idx": 1,
+                "status": "proposed",
+                "batch_size": 1,
+                "started_at": "t",
+                "updated_at": "t",
+                "seconds_json": "{}",
+                "metrics_json": "{}",
+            }
+        )
         db["candidates"].insert({"id": 1, "round": 1, "item": "CCO", "key": "CCO", "feasible": 1, "source": "model"})
-        db["measurements"].insert({"id": 1, "candidate_id": 1, "value": 0.4, "status": "ok", "source": "oracle:qed",
-                                   "note": "", "created_at": "t"})
+        db["measurements"].insert(
+            {
+                "id": 1,
+                "candidate_id": 1,
+                "value": 0.4,
+                "status": "ok",
+                "source": "oracle:qed",
+                "note": "",
+                "created_at": "t",
+            }
+        )
     db.close()
     store = CampaignStore.open(folder)
     assert schema.schema_version(store.db) == schema.SCHEMA_VERSION == 2
@@ -232,11 +273,27 @@ def test_version_1_database_is_migrated_keeping_rows_and_triggers(tmp_path):
 def test_status_never_runs_the_oracle_file(tmp_path, tiny_prior, capsys):
     marker = tmp_path / "oracle-ran"
     oracle = tmp_path / "oracle.py"
-    oracle.write_text(f"open({str(marker)!r}, 'a').write('x')\n"
-                      "def score(items):\n    return [1.0] * len(items)\nscore.optimum = 2.0\n")
+    oracle.write_text(
+        f"open({str(marker)!r}, 'a').write('x')\n"
+        "def score(items):\n    return [1.0] * len(items)\nscore.optimum = 2.0\n"
+    )
     home = tmp_path / "home"
-    assert main(["--home", str(home), "new", "s", "--oracle", f"python:{oracle}:score", "--prior", str(tiny_prior),
-                 *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                "s",
+                "--oracle",
+                f"python:{oracle}:score",
+                "--prior",
+                str(tiny_prior),
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     assert marker.read_text() == "x"  # creating it validated the oracle: the user's own action
     capsys.readouterr()
     assert main(["--home", str(home), "status", "s", "--json"]) == 0
@@ -251,8 +308,17 @@ def test_version_1_database_can_be_read_without_migrating(tmp_path):
     with db.atomic():
         schema.MIGRATIONS[0](db)
         db["meta"].upsert({"key": "schema_version", "value": "1"}, pk="key")
-        db["rounds"].insert({"idx": 1, "status": "proposed", "batch_size": 1, "started_at": "t", "updated_at": "t",
-                             "seconds_json": "{}", "metrics_json": "{}"})
+        db["rounds"].insert(
+            {
+                "idx": 1,
+                "status": "proposed",
+                "batch_size": 1,
+                "started_at": "t",
+                "updated_at": "t",
+                "seconds_json": "{}",
+                "metrics_json": "{}",
+            }
+        )
         db["candidates"].insert({"id": 1, "round": 1, "item": "CCO", "key": "CCO", "feasible": 1, "source": "model"})
     db.close()
     before = (folder / "campaign.db").read_bytes()

@@ -9,11 +9,11 @@ import hashlib
 import sqlite3
 
 import pytest
-
 from conftest import TINY_SETTINGS
+from sequence_helpers import build_tiny_sequence_prior
+
 from designer_app.cli import main
 from designer_app.store import CampaignStore, StoreError, campaign_dir, schema
-from sequence_helpers import build_tiny_sequence_prior
 
 NAMES = ["lab #3", "what?", "a%20b", "données", "x #?%41 y"]
 
@@ -78,8 +78,28 @@ def dna_prior(tmp_path_factory):
 @pytest.mark.parametrize("name", ["lab #3", "a%20b"])
 def test_a_campaign_runs_in_such_a_folder(name, tmp_path, dna_prior, capsys):
     home = tmp_path / name
-    assert main(["--home", str(home), "new", "c1", "--domain", "dna", "--oracle", "tfbind8:SIX6_REF_R1",
-                 "--prior", str(dna_prior), "--rounds", "2", "--batch-size", "6", *TINY_SETTINGS]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(home),
+                "new",
+                "c1",
+                "--domain",
+                "dna",
+                "--oracle",
+                "tfbind8:SIX6_REF_R1",
+                "--prior",
+                str(dna_prior),
+                "--rounds",
+                "2",
+                "--batch-size",
+                "6",
+                *TINY_SETTINGS,
+            ]
+        )
+        == 0
+    )
     assert main(["--home", str(home), "run", "c1"]) == 0
     capsys.readouterr()
     assert main(["--home", str(home), "status", "c1"]) == 0

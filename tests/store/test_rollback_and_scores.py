@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from safetensors.numpy import save
 
+from designer_app import faults
+from designer_app.atomic import sha256_file
 from designer_app.core.protocols import OracleResult
 from designer_app.core.records import NewCandidate
-from designer_app import faults
 from designer_app.store import CampaignStore, StoreError, rollback
-from designer_app.atomic import sha256_file
 from designer_app.store.scores import effective_scores
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,14 +34,21 @@ def test_replicates_average_and_a_replacement_supersedes_them_all():
     scores = effective_scores(_rows((1, 7, 0.2, "ok", None), (2, 7, 0.4, "ok", None), (3, 7, 0.9, "ok", None)))
     assert scores[7].value == pytest.approx(0.5) and scores[7].n_replicates == 3
     assert scores[7].sd == pytest.approx(statistics.stdev([0.2, 0.4, 0.9])) and scores[7].spread == pytest.approx(0.7)
-    replaced = effective_scores(_rows((1, 7, 0.2, "ok", None), (2, 7, 0.4, "ok", None), (3, 7, 0.8, "ok", 2),
-                                      (4, 7, 0.6, "ok", None)))
+    replaced = effective_scores(
+        _rows((1, 7, 0.2, "ok", None), (2, 7, 0.4, "ok", None), (3, 7, 0.8, "ok", 2), (4, 7, 0.6, "ok", None))
+    )
     assert replaced[7].value == pytest.approx(0.7) and replaced[7].n_replicates == 2  # 0.8 and its replicate 0.6
 
 
 def test_failed_replicate_is_counted_next_to_ok_ones():
-    scores = effective_scores(_rows((1, 3, None, "failed", None), (2, 3, 0.5, "ok", None), (3, 4, None, "failed", None),
-                                    (4, 5, None, "pending", None)))
+    scores = effective_scores(
+        _rows(
+            (1, 3, None, "failed", None),
+            (2, 3, 0.5, "ok", None),
+            (3, 4, None, "failed", None),
+            (4, 5, None, "pending", None),
+        )
+    )
     assert (scores[3].status, scores[3].value, scores[3].n_failed) == ("ok", 0.5, 1)
     assert (scores[4].status, scores[5].status) == ("failed", "pending")
 
@@ -54,8 +61,18 @@ def _weights(path: Path, fill: float) -> Path:
 @pytest.fixture
 def store(tmp_path):
     s = CampaignStore.create(tmp_path / "c", "c", "molecules", {"name": "c"})
-    s.add_round(1, 4, [NewCandidate("CCO", "CCO", True), NewCandidate("CCN", "CCN", True),
-                       NewCandidate("CCC", "CCC", True), NewCandidate(None, "", False, "decoding failed")], None, 0.1)
+    s.add_round(
+        1,
+        4,
+        [
+            NewCandidate("CCO", "CCO", True),
+            NewCandidate("CCN", "CCN", True),
+            NewCandidate("CCC", "CCC", True),
+            NewCandidate(None, "", False, "decoding failed"),
+        ],
+        None,
+        0.1,
+    )
     s.add_candidates(1, [NewCandidate("CCCl", "CCCl", True, source="user")])
     s.record_measurements([(1, OracleResult(0.3)), (2, OracleResult(None, "pending", "at the CRO"))], "import:a.csv")
     ckpt = s.folder / "checkpoints"
@@ -111,7 +128,9 @@ def test_a_kill_inside_the_rollback_leaves_a_usable_state(store, point, rolled_b
         rollback(CampaignStore.open({str(folder)!r}), 1)
     """
     env = {**os.environ, faults.ENV_FAULT: point, "PYTHONPATH": str(ROOT)}
-    assert subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, timeout=60).returncode == -signal.SIGKILL
+    assert (
+        subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, timeout=60).returncode == -signal.SIGKILL
+    )
     again = CampaignStore.open(folder)
     assert len(again.measurements()) == 2
     assert again.round(1).status == ("proposed" if rolled_back else "done")

@@ -2,11 +2,10 @@ import sqlite3
 
 import pytest
 
+from designer_app.atomic import sha256_file
 from designer_app.core.protocols import OracleResult
 from designer_app.core.records import NewCandidate
-from designer_app.store import CampaignStore, StoreError
-from designer_app.store import schema
-from designer_app.atomic import sha256_file
+from designer_app.store import CampaignStore, StoreError, schema
 
 
 def new_store(tmp_path, n=3):
@@ -53,8 +52,11 @@ def test_edit_replaces_and_replicates_average(tmp_path):
 def test_failed_nan_and_pending_statuses(tmp_path):
     store, ids = new_store(tmp_path)
     store.record_measurements(
-        [(ids[0], OracleResult(None, "failed", "timeout")), (ids[1], OracleResult(float("nan"))),
-         (ids[2], OracleResult(None, "pending"))],
+        [
+            (ids[0], OracleResult(None, "failed", "timeout")),
+            (ids[1], OracleResult(float("nan"))),
+            (ids[2], OracleResult(None, "pending")),
+        ],
         "oracle",
     )
     statuses = [c.score_status for c in store.candidates()]

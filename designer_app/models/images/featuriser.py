@@ -64,9 +64,12 @@ class ImageFeaturiser(nn.Module):
         self.config = config
         c1, c2, c3 = config.channels
         self.conv = nn.Sequential(
-            nn.Conv2d(1, c1, 3, padding=1), nn.SiLU(),
-            nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.SiLU(),  # size/2
-            nn.Conv2d(c2, c3, 3, stride=2, padding=1), nn.SiLU(),  # size/4
+            nn.Conv2d(1, c1, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1),
+            nn.SiLU(),  # size/2
+            nn.Conv2d(c2, c3, 3, stride=2, padding=1),
+            nn.SiLU(),  # size/4
         )
         flat = c3 * math.ceil(config.size / 4) ** 2
         self.embed = nn.Sequential(nn.Flatten(), nn.Linear(flat, config.hidden), nn.SiLU())
@@ -114,9 +117,72 @@ def _dct_matrix(n: int = 8) -> torch.Tensor:
 
 
 # JPEG's standard luminance quantisation table (ITU T.81, Annex K), scaled as libjpeg does for quality 95.
-_JPEG_LUMA = (16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
-              14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-              49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99)
+_JPEG_LUMA = (
+    16,
+    11,
+    10,
+    16,
+    24,
+    40,
+    51,
+    61,
+    12,
+    12,
+    14,
+    19,
+    26,
+    58,
+    60,
+    55,
+    14,
+    13,
+    16,
+    24,
+    40,
+    57,
+    69,
+    56,
+    14,
+    17,
+    22,
+    29,
+    51,
+    87,
+    80,
+    62,
+    18,
+    22,
+    37,
+    56,
+    68,
+    109,
+    103,
+    77,
+    24,
+    35,
+    55,
+    64,
+    81,
+    104,
+    113,
+    92,
+    49,
+    64,
+    78,
+    87,
+    103,
+    121,
+    120,
+    101,
+    72,
+    92,
+    95,
+    98,
+    112,
+    100,
+    103,
+    99,
+)
 
 
 def _quantiser(quality: int = 95) -> torch.Tensor:
@@ -138,7 +204,9 @@ def image_statistics(x: torch.Tensor) -> torch.Tensor:
     flat = v.flatten(1)
     contrast = (flat.var(1, unbiased=False) + 1e-8).sqrt()  # the epsilon keeps the gradient finite on flat images
     ink = torch.sigmoid((flat - 0.5) * 20).mean(1)
-    tv = (v[..., 1:, :] - v[..., :-1, :]).abs().flatten(1).mean(1) + (v[..., :, 1:] - v[..., :, :-1]).abs().flatten(1).mean(1)
+    tv = (v[..., 1:, :] - v[..., :-1, :]).abs().flatten(1).mean(1) + (v[..., :, 1:] - v[..., :, :-1]).abs().flatten(
+        1
+    ).mean(1)
     d = _dct_matrix(8).to(v.device)
     blocks = (v[:, 0] * 255 - 128).unfold(1, 8, 8).unfold(2, 8, 8)  # (B, H/8, W/8, 8, 8)
     coeffs = d @ blocks @ d.T  # 2-D DCT of each block

@@ -16,20 +16,21 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from designer_app.atomic import atomic_write_bytes, atomic_write_json
 from designer_app.domains import images as image_files
 from designer_app.models.diffusion_engine import DenoiserCheckpoints
 from designer_app.models.images.featuriser import FeaturiserConfig, ImageFeaturiser
 from designer_app.models.latent_diffusion import ScheduleConfig
 from designer_app.models.serialization import load_tensors, save_tensors
-from designer_app.atomic import atomic_write_bytes, atomic_write_json
 
 PRIOR_KIND = "designer-pixel-images"
 # UNets above this many parameters are fine-tuned with LoRA adapters instead of in full: a full copy
@@ -95,8 +96,14 @@ class ImagePrior(DenoiserCheckpoints, nn.Module):
         extra: more config.json entries (training record, source folder).
     """
 
-    def __init__(self, denoiser: UNetDenoiser, featuriser: ImageFeaturiser, schedule: ScheduleConfig,
-                 lora: LoraSettings | None = None, extra: dict | None = None):
+    def __init__(
+        self,
+        denoiser: UNetDenoiser,
+        featuriser: ImageFeaturiser,
+        schedule: ScheduleConfig,
+        lora: LoraSettings | None = None,
+        extra: dict | None = None,
+    ):
         super().__init__()
         self.denoiser = denoiser.requires_grad_(False).eval()
         self.featuriser = featuriser.requires_grad_(False).eval()
@@ -106,11 +113,15 @@ class ImagePrior(DenoiserCheckpoints, nn.Module):
         cfg = denoiser.unet.config
         size = cfg.sample_size if isinstance(cfg.sample_size, (list, tuple)) else (cfg.sample_size, cfg.sample_size)
         if cfg.out_channels != cfg.in_channels:
-            raise ValueError(f"the UNet maps {cfg.in_channels} to {cfg.out_channels} channels; an epsilon "
-                             "denoiser must output as many channels as it reads")
+            raise ValueError(
+                f"the UNet maps {cfg.in_channels} to {cfg.out_channels} channels; an epsilon "
+                "denoiser must output as many channels as it reads"
+            )
         if cfg.in_channels not in (1, 3):
-            raise ValueError(f"the UNet has {cfg.in_channels} channels; image priors diffuse grey (1) or RGB (3) "
-                             "pixels (a latent-diffusion UNet needs its VAE, which Designer does not load)")
+            raise ValueError(
+                f"the UNet has {cfg.in_channels} channels; image priors diffuse grey (1) or RGB (3) "
+                "pixels (a latent-diffusion UNet needs its VAE, which Designer does not load)"
+            )
         self._shape = (int(cfg.in_channels), int(size[0]), int(size[1]))
 
     @property
@@ -164,7 +175,8 @@ class ImagePrior(DenoiserCheckpoints, nn.Module):
 
         model = copy.deepcopy(self.denoiser).to(device)
         names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()} | {
-            ".".join(name.split(".")[-2:]) for name, _ in model.named_modules()}
+            ".".join(name.split(".")[-2:]) for name, _ in model.named_modules()
+        }
         targets = [t for t in self.lora.target_modules if t in names]
         if not targets:
             raise ValueError(f"none of the LoRA target modules {self.lora.target_modules} exist in this UNet")
@@ -182,12 +194,16 @@ class ImagePrior(DenoiserCheckpoints, nn.Module):
         if path is not None:
             state = load_tensors(path)
             if not state or any("lora_" not in k for k in state):
-                raise ValueError(f"{path} does not hold LoRA adapters (e.g. {next(iter(state), 'nothing')}): it was "
-                                 f"saved by a full fine-tune; load it with {LORA_ENV}=never")
+                raise ValueError(
+                    f"{path} does not hold LoRA adapters (e.g. {next(iter(state), 'nothing')}): it was "
+                    f"saved by a full fine-tune; load it with {LORA_ENV}=never"
+                )
             expected = {k for k in model.state_dict() if "lora_" in k}
             if set(state) != expected:
-                raise ValueError(f"{path} holds LoRA adapters for another UNet or rank "
-                                 f"({len(set(state) ^ expected)} tensors differ); use the prior it was trained on")
+                raise ValueError(
+                    f"{path} holds LoRA adapters for another UNet or rank "
+                    f"({len(set(state) ^ expected)} tensors differ); use the prior it was trained on"
+                )
             model.load_state_dict({k: v.to(device) for k, v in state.items()}, strict=False)
         return model.eval()
 
@@ -209,18 +225,21 @@ class ImagePrior(DenoiserCheckpoints, nn.Module):
         tensors = {f"denoiser.{k}": v for k, v in self.denoiser.state_dict().items()}
         tensors.update({f"featuriser.{k}": v for k, v in self.featuriser.state_dict().items()})
         save_tensors(tensors, folder / "model.safetensors")
-        atomic_write_json(folder / "config.json", {
-            "kind": PRIOR_KIND,
-            "domain": "images",
-            "unet": unet_config(self.denoiser.unet),
-            "featuriser": asdict(self.featuriser.config),
-            "schedule": asdict(self.schedule),
-            **self.extra,
-        })
+        atomic_write_json(
+            folder / "config.json",
+            {
+                "kind": PRIOR_KIND,
+                "domain": "images",
+                "unet": unet_config(self.denoiser.unet),
+                "featuriser": asdict(self.featuriser.config),
+                "schedule": asdict(self.schedule),
+                **self.extra,
+            },
+        )
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path, device: torch.device | str = "cpu") -> "ImagePrior":
+    def load(cls, folder: str | Path, device: torch.device | str = "cpu") -> ImagePrior:
         """Our prior folder, or a user's diffusers folder (see the module docstring)."""
         from diffusers import UNet2DModel
 
@@ -236,9 +255,13 @@ class ImagePrior(DenoiserCheckpoints, nn.Module):
         featuriser.load_state_dict(_strip(tensors, "featuriser."))
         n_params = sum(p.numel() for p in denoiser.parameters())
         known = {"kind", "domain", "unet", "featuriser", "schedule"}
-        prior = cls(denoiser, featuriser, ScheduleConfig(**cfg["schedule"]),
-                    lora=LoraSettings() if lora_wanted(n_params) else None,
-                    extra={k: v for k, v in cfg.items() if k not in known})
+        prior = cls(
+            denoiser,
+            featuriser,
+            ScheduleConfig(**cfg["schedule"]),
+            lora=LoraSettings() if lora_wanted(n_params) else None,
+            extra={k: v for k, v in cfg.items() if k not in known},
+        )
         return prior.to(device).eval()
 
 
@@ -256,8 +279,10 @@ def load_featuriser(folder: str | Path | None = None) -> ImageFeaturiser:
         folder = FEATURISER_SOURCE or shipped_models_dir() / SHIPPED_NAME
     folder = Path(folder)
     if not (folder / "model.safetensors").exists():
-        raise FileNotFoundError(f"no image featuriser in {folder}: reinstall designer-app, or rebuild the shipped "
-                                f"prior with `designer-app pretrain images --out {folder}`")
+        raise FileNotFoundError(
+            f"no image featuriser in {folder}: reinstall designer-app, or rebuild the shipped "
+            f"prior with `designer-app pretrain images --out {folder}`"
+        )
     cfg = json.loads((folder / "config.json").read_text())
     featuriser = ImageFeaturiser(_featuriser_config(cfg["featuriser"]))
     featuriser.load_state_dict(_strip(load_tensors(folder / "model.safetensors"), "featuriser."))
@@ -275,14 +300,18 @@ def _unet_folder(folder: Path) -> Path:
     if index.exists():
         entry = json.loads(index.read_text()).get("unet")
         if not entry or entry[-1] != "UNet2DModel":
-            raise ValueError(f"{folder} is a diffusers pipeline whose unet is {entry}; Designer fine-tunes "
-                             "unconditional pixel UNet2DModel pipelines (e.g. a DDPMPipeline)")
+            raise ValueError(
+                f"{folder} is a diffusers pipeline whose unet is {entry}; Designer fine-tunes "
+                "unconditional pixel UNet2DModel pipelines (e.g. a DDPMPipeline)"
+            )
     for candidate in (folder / "unet", folder):
         config = candidate / "config.json"
         if config.exists() and json.loads(config.read_text()).get("_class_name") == "UNet2DModel":
             return candidate
-    raise ValueError(f"no UNet2DModel in {folder}: expected {folder}/unet/config.json or {folder}/config.json "
-                     "with _class_name UNet2DModel (save one with DDPMPipeline.save_pretrained)")
+    raise ValueError(
+        f"no UNet2DModel in {folder}: expected {folder}/unet/config.json or {folder}/config.json "
+        "with _class_name UNet2DModel (save one with DDPMPipeline.save_pretrained)"
+    )
 
 
 def schedule_from_diffusers(folder: Path) -> ScheduleConfig:
@@ -300,8 +329,9 @@ def schedule_from_diffusers(folder: Path) -> ScheduleConfig:
     if schedule not in _SCHEDULES:
         raise ValueError(f"{where} uses beta_schedule {schedule!r}; Designer supports {_SCHEDULES}")
     if data.get("prediction_type", "epsilon") != "epsilon":
-        raise ValueError(f"{where} predicts {data['prediction_type']!r}; Designer's sampler needs an "
-                         "epsilon-prediction UNet")
+        raise ValueError(
+            f"{where} predicts {data['prediction_type']!r}; Designer's sampler needs an epsilon-prediction UNet"
+        )
     betas = (float(data.get("beta_start", _DEFAULT_BETAS[0])), float(data.get("beta_end", _DEFAULT_BETAS[1])))
     if schedule != "squaredcos_cap_v2" and not np.allclose(betas, _DEFAULT_BETAS):
         raise ValueError(f"{where} has beta_start, beta_end = {betas}; Designer samples with {_DEFAULT_BETAS}")
@@ -314,18 +344,24 @@ def _load_diffusers_folder(cls, folder: Path, device: torch.device | str) -> Ima
     unet_dir = _unet_folder(folder)
     try:
         unet = UNet2DModel.from_pretrained(unet_dir, use_safetensors=True)  # never unpickle user files
-    except (OSError, EnvironmentError) as exc:
-        raise ValueError(f"cannot load the UNet in {unet_dir} ({exc}); save it with save_pretrained "
-                         "(safe_serialization=True) so its weights are a .safetensors file") from None
+    except OSError as exc:
+        raise ValueError(
+            f"cannot load the UNet in {unet_dir} ({exc}); save it with save_pretrained "
+            "(safe_serialization=True) so its weights are a .safetensors file"
+        ) from None
     if unet.config.num_class_embeds is not None or unet.config.class_embed_type is not None:
         raise ValueError(f"the UNet in {unet_dir} is class-conditional; Designer needs an unconditional UNet2DModel")
     denoiser = UNetDenoiser(unet)
     n_params = sum(p.numel() for p in denoiser.parameters())
-    prior = cls(denoiser, load_featuriser(), schedule_from_diffusers(folder),
-                lora=LoraSettings() if lora_wanted(n_params) else None,
-                extra={"source": "diffusers", "folder": str(folder), "parameters": n_params})
+    prior = cls(
+        denoiser,
+        load_featuriser(),
+        schedule_from_diffusers(folder),
+        lora=LoraSettings() if lora_wanted(n_params) else None,
+        extra={"source": "diffusers", "folder": str(folder), "parameters": n_params},
+    )
     return prior.to(device).eval()
 
 
 def _strip(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
-    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}

@@ -53,9 +53,7 @@ class PropertyHead(nn.Module):
 
     def __init__(self, latent_dim: int, hidden: int, n_properties: int):
         super().__init__()
-        self.trunk = nn.Sequential(
-            nn.Linear(latent_dim, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU()
-        )
+        self.trunk = nn.Sequential(nn.Linear(latent_dim, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU())
         self.out = nn.Linear(hidden, n_properties)
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

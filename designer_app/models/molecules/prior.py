@@ -8,21 +8,21 @@ saves only fine-tuned denoiser weights in its own checkpoints/ folder.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
 
 import torch
 from torch import nn
 
+from designer_app.atomic import atomic_write_json
 from designer_app.domains import chemistry
-from designer_app.models.molecules.autoencoder import AutoencoderConfig, SelfiesAutoencoder
 from designer_app.models.diffusion_engine import DenoiserCheckpoints
 from designer_app.models.latent_denoiser import DenoiserConfig, LatentDenoiser
 from designer_app.models.latent_diffusion import ScheduleConfig
-from designer_app.models.serialization import load_tensors, save_tensors
+from designer_app.models.molecules.autoencoder import AutoencoderConfig, SelfiesAutoencoder
 from designer_app.models.molecules.vocab import Vocab
-from designer_app.atomic import atomic_write_json
+from designer_app.models.serialization import load_tensors, save_tensors
 
 PRIOR_KIND = "designer-latent-molecules"
 
@@ -131,7 +131,7 @@ class MoleculePrior(DenoiserCheckpoints, nn.Module):
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path, device: torch.device | str = "cpu") -> "MoleculePrior":
+    def load(cls, folder: str | Path, device: torch.device | str = "cpu") -> MoleculePrior:
         folder = Path(folder)
         config_file = folder / "config.json"
         if not config_file.exists():

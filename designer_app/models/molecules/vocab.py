@@ -6,8 +6,8 @@ decoder never has to learn valence rules; it only has to learn which molecules a
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -42,7 +42,7 @@ class Vocab:
         return len(self.tokens)
 
     @classmethod
-    def build(cls, selfies_strings: Iterable[str], max_len: int) -> "Vocab":
+    def build(cls, selfies_strings: Iterable[str], max_len: int) -> Vocab:
         """Collect the tokens of `selfies_strings` in a stable (sorted) order."""
         import selfies as sf
 
@@ -55,7 +55,7 @@ class Vocab:
         return {"tokens": list(self.tokens), "max_len": self.max_len}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Vocab":
+    def from_json(cls, data: dict) -> Vocab:
         return cls(tokens=tuple(data["tokens"]), max_len=int(data["max_len"]))
 
     def encode(self, selfies_string: str) -> list[int] | None:

@@ -99,7 +99,9 @@ class SequenceAutoencoder(nn.Module):
         """Greedy decoding: z (B, D) -> letter codes (B, L)."""
         return self.decode_logits(z).argmax(dim=-1)
 
-    def loss(self, codes: torch.Tensor, props: torch.Tensor, kl_weight: float, prop_weight: float) -> dict[str, torch.Tensor]:
+    def loss(
+        self, codes: torch.Tensor, props: torch.Tensor, kl_weight: float, prop_weight: float
+    ) -> dict[str, torch.Tensor]:
         """ELBO with a weighted KL plus property regression.
 
         codes (B, L) int64; props (B, P) standardised properties of the sequences.

@@ -4,7 +4,7 @@ and by their trainers."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -9,20 +9,20 @@ Implements models.diffusion_engine.DiffusionPrior.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
 
 import torch
 from torch import nn
 
+from designer_app.atomic import atomic_write_json
 from designer_app.models.diffusion_engine import DenoiserCheckpoints
 from designer_app.models.latent_denoiser import DenoiserConfig, LatentDenoiser
 from designer_app.models.latent_diffusion import ScheduleConfig
 from designer_app.models.sequences.autoencoder import SequenceAutoencoder, SequenceAutoencoderConfig
 from designer_app.models.sequences.codes import from_codes, to_codes
 from designer_app.models.serialization import load_tensors, save_tensors
-from designer_app.atomic import atomic_write_json
 
 PRIOR_KIND = "designer-latent-sequences"
 FEATURE_PARTS = ("latent", "hidden", "properties", "letters")
@@ -64,7 +64,9 @@ class SequencePriorConfig:
         if self.allowed_pairs is not None:
             size = len(self.alphabet)
             if len(self.allowed_pairs) != size or any(len(row) != size for row in self.allowed_pairs):
-                raise ValueError(f"allowed_pairs must be a {size} x {size} matrix (one row per letter of {self.alphabet})")
+                raise ValueError(
+                    f"allowed_pairs must be a {size} x {size} matrix (one row per letter of {self.alphabet})"
+                )
 
 
 class SequencePrior(DenoiserCheckpoints, nn.Module):
@@ -80,8 +82,10 @@ class SequencePrior(DenoiserCheckpoints, nn.Module):
     ):
         super().__init__()
         if len(config.alphabet) != autoencoder.config.vocab_size:
-            raise ValueError(f"alphabet {config.alphabet} has {len(config.alphabet)} letters, the autoencoder "
-                             f"{autoencoder.config.vocab_size}")
+            raise ValueError(
+                f"alphabet {config.alphabet} has {len(config.alphabet)} letters, the autoencoder "
+                f"{autoencoder.config.vocab_size}"
+            )
         self.config = config
         self.autoencoder = autoencoder
         self.denoiser = denoiser
@@ -109,8 +113,12 @@ class SequencePrior(DenoiserCheckpoints, nn.Module):
     @property
     def feature_dim(self) -> int:
         c = self.autoencoder.config
-        widths = {"latent": c.latent_dim, "hidden": c.property_hidden, "properties": c.n_properties,
-                  "letters": c.length * c.vocab_size}
+        widths = {
+            "latent": c.latent_dim,
+            "hidden": c.property_hidden,
+            "properties": c.n_properties,
+            "letters": c.length * c.vocab_size,
+        }
         return sum(widths[p] for p in self.config.features)
 
     # ---- featuriser: the differentiable map the reward model reads --------------------------
@@ -178,7 +186,7 @@ class SequencePrior(DenoiserCheckpoints, nn.Module):
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path, device: torch.device | str = "cpu") -> "SequencePrior":
+    def load(cls, folder: str | Path, device: torch.device | str = "cpu") -> SequencePrior:
         folder = Path(folder)
         config_file = folder / "config.json"
         if not config_file.exists():
