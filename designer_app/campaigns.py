@@ -13,7 +13,6 @@ from pathlib import Path
 
 from designer_app.config import CampaignConfig, ConfigError
 from designer_app.core import loop, metrics
-from designer_app.core.records import AWAITING, DONE
 from designer_app.events import Event
 from designer_app.io.score_apply import ImportReport
 from designer_app.store import CampaignStore, StoreError, campaign_dir
@@ -181,30 +180,22 @@ def run_folder(
 
 def status(store: CampaignStore) -> metrics.CampaignStatus:
     cfg = CampaignConfig.from_json(store.config())
-    candidates = store.candidates()
+    candidates = store.candidates(with_latents=False)
     rounds = store.rounds()
     summaries = metrics.round_summaries(rounds, candidates)
-    best = max((c.score for c in candidates if c.score is not None), default=None)
+    best = metrics.best_score(candidates)
     optimum = cfg.optimum if cfg.optimum is not None else known_optimum(store, cfg)
-    if any(r.status == AWAITING for r in rounds):
-        state = "awaiting_scores"
-    elif len(rounds) == len(cfg.batch_sizes()) and rounds and all(r.status == DONE for r in rounds):
-        state = "finished"
-    elif rounds:
-        state = "in_progress"
-    else:
-        state = "new"
     return metrics.CampaignStatus(
         name=cfg.name,
         domain=cfg.domain,
         method=cfg.method,
         oracle=cfg.oracle,
         budget=cfg.budget,
-        oracle_calls=loop.oracle_calls(store),
+        oracle_calls=metrics.oracle_calls(candidates),
         best_so_far=best,
         optimum=optimum,
         regret=None if optimum is None or best is None else optimum - best,
-        state=state,
+        state=metrics.campaign_state(rounds, len(cfg.batch_sizes())),
         rounds=summaries,
     )
 

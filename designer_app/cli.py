@@ -11,26 +11,16 @@ import time
 from pathlib import Path
 
 from designer_app import campaigns
-from designer_app.config import TOP_UP_PASSES, CampaignConfig, ConfigError
+from designer_app.config import TOP_UP_PASSES, CampaignConfig, parse_overrides
 
 
 def _parse_set(values: list[str]) -> dict:
-    """--set finetune.steps=20 --set reward.n_heads=3 -> nested overrides (numbers parsed as JSON)."""
-    out: dict = {}
-    for item in values or []:
-        if "=" not in item:
-            raise ConfigError(f"--set {item}: write KEY=VALUE, e.g. --set finetune.steps=20")
-        key, raw = item.split("=", 1)
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        parts = key.strip().split(".")
-        target = out
-        for p in parts[:-1]:
-            target = target.setdefault(p, {})
-        target[parts[-1]] = value
-    return out
+    """--set finetune.steps=20 --set reward.n_heads=3 -> nested overrides (see config.parse_overrides)."""
+    return parse_overrides(
+        values or [],
+        lambda _, item: f"--set {item}: write KEY=VALUE, e.g. --set finetune.steps=20",
+        strip_values=False,
+    )
 
 
 def _default_help(field: str) -> str:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import json
 import math
 import numbers
 import re
 import types
 import typing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from designer_app import registry
 from designer_app.config_migrations import MIGRATIONS
@@ -314,6 +316,33 @@ class CampaignConfig:
         return _build(cls, data)
 
 
+def parse_overrides(
+    assignments: Iterable[str], malformed: Callable[[int, str], str], strip_values: bool = True
+) -> dict[str, Any]:
+    """`KEY=VALUE` settings (the CLI's `--set`, the wizard's advanced lines) -> nested overrides:
+    ["finetune.steps=20", "beta=0.5"] -> {"finetune": {"steps": 20}, "beta": 0.5}. A dotted key names a
+    section's field; a value is parsed as JSON when it can be (numbers, true, null, lists), else kept as
+    text. The key is stripped of spaces, the value too unless `strip_values` is off (the CLI keeps the
+    text the shell gave it). An assignment without "=" raises ConfigError(malformed(index, text)), index
+    counting `assignments` from 0."""
+    out: dict[str, Any] = {}
+    for index, text in enumerate(assignments):
+        if "=" not in text:
+            raise ConfigError(malformed(index, text))
+        key, raw = text.split("=", 1)
+        raw = raw.strip() if strip_values else raw
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        parts = key.strip().split(".")
+        target = out
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return out
+
+
 def _stored_version(data: dict[str, Any]) -> int:
     """The config schema `data` says it is written in: missing = 1, the first format; refused when it is
     not a whole number >= 1 (damaged data) or is newer than this Designer reads."""
@@ -383,7 +412,14 @@ def _type_hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _validate(config: Any) -> None:
+class _Section(Protocol):
+    """What `_validate` checks: one of the configuration dataclasses (CampaignConfig or a section)."""
+
+    SECTION: ClassVar[str]
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+
+def _validate(config: _Section) -> None:
     """Check every field of a configuration dataclass against its annotated type and its Bound.
 
     Called first in each `__post_init__`, so direct construction, `dataclasses.replace` and `from_json`
@@ -399,7 +435,7 @@ def _validate(config: Any) -> None:
             object.__setattr__(config, f.name, value)
         bound = f.metadata.get("bound")
         problem = bound.problem(value) if bound is not None else None
-        if problem:
+        if bound is not None and problem:
             hint = f"; {bound.hint}" if bound.hint else ""
             raise ConfigError(f"{path} {problem} (got {given!r}){hint}")
 

@@ -352,3 +352,37 @@ def test_a_missing_step_is_reported(monkeypatch):
 def test_a_step_cannot_be_registered_twice():
     with pytest.raises(RuntimeError, match="already registered"):
         config_migrations.migration(1)(lambda data: data)
+
+
+def test_parse_overrides_nests_dotted_keys_and_parses_json_values():
+    """The KEY=VALUE rule shared by `--set` (cli._parse_set) and the wizard's advanced settings."""
+    assert config_module.parse_overrides(
+        ["finetune.steps=20", " reward.n_heads =3", "beta=0.5", "bonus=ensemble-std", "top_up=true", "x.y.z=[1, 2]"],
+        lambda i, text: "unused",
+    ) == {
+        "finetune": {"steps": 20},
+        "reward": {"n_heads": 3},
+        "beta": 0.5,
+        "bonus": "ensemble-std",
+        "top_up": True,
+        "x": {"y": {"z": [1, 2]}},
+    }
+    assert config_module.parse_overrides(["oracle=a=b", "name= x "], lambda i, t: "") == {"oracle": "a=b", "name": "x"}
+    # the CLI keeps a text value as the shell gave it
+    assert config_module.parse_overrides(["name= x "], lambda i, t: "", strip_values=False) == {"name": " x "}
+    with pytest.raises(ConfigError, match=r"^item 1: 'steps'$"):
+        config_module.parse_overrides(["beta=1", "steps"], lambda i, text: f"item {i}: {text!r}")
+
+
+def test_cli_parse_set_keeps_its_values_and_message():
+    from designer_app.cli import _parse_set
+
+    assert _parse_set(["finetune.steps=3", "beta=0.5", "name= a"]) == {
+        "finetune": {"steps": 3},
+        "beta": 0.5,
+        "name": " a",
+    }
+    assert _parse_set(None) == {}
+    with pytest.raises(ConfigError) as exc:
+        _parse_set(["beta=1", "steps"])
+    assert str(exc.value) == "--set steps: write KEY=VALUE, e.g. --set finetune.steps=20"

@@ -11,14 +11,24 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from designer_app.config import CampaignConfig
-from designer_app.core import methods
+from designer_app.core import methods, metrics
 from designer_app.core.protocols import FAILED, Engine, Oracle, OracleResult, Proposal, Store
-from designer_app.core.records import AWAITING, DONE, FINETUNED, FITTED, PROPOSED, SCORED, NewCandidate, finite
+from designer_app.core.records import (
+    AWAITING,
+    DONE,
+    FINETUNED,
+    FITTED,
+    PROPOSED,
+    SCORED,
+    CandidateRecord,
+    NewCandidate,
+    finite,
+)
 from designer_app.events import (
     CampaignFinished,
     CandidatesProposed,
@@ -92,10 +102,11 @@ def _run(campaign: Campaign, max_rounds: int | None, should_stop) -> Iterator[Ev
         finished = yield from _advance(campaign, index, batch, should_stop)
         if not finished:
             return
-    yield CampaignFinished(best_so_far=_best(store), oracle_calls=oracle_calls(store))
+    best, calls = _figures(store)
+    yield CampaignFinished(best_so_far=best, oracle_calls=calls)
 
 
-def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterator[Event]:
+def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Generator[Event, None, bool]:
     """Advance one round as far as possible. Returns True when the round is done."""
     cfg, store = campaign.config, campaign.store
     plan = methods.plan(cfg, index)
@@ -116,8 +127,9 @@ def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterato
                 yield from _score(campaign, index)
                 status = SCORED
         if status == AWAITING:
-            waiting = _unscored(store, index)
-            partial = campaign.allow_partial and any(c.measured_here for c in store.candidates(index))
+            in_round = store.candidates(index, with_latents=False)
+            waiting = [c for c in in_round if c.awaits_score]
+            partial = campaign.allow_partial and any(c.measured_here for c in in_round)
             if waiting and not partial:
                 yield ScoresAwaited(index, len(waiting))
                 return False
@@ -143,7 +155,8 @@ def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterato
     except InterruptedError:
         yield Stopped(index, store.round(index).status if store.round(index) else "not started")
         return False
-    yield RoundFinished(index, _best(store), oracle_calls(store), round(time.monotonic() - t_round, 3))
+    best, calls = _figures(store)
+    yield RoundFinished(index, best, calls, round(time.monotonic() - t_round, 3))
     return True
 
 
@@ -151,7 +164,11 @@ def _advance(campaign: Campaign, index: int, batch: int, should_stop) -> Iterato
 def _refill_needed(store: Store, index: int, batch: int) -> bool:
     """A rolled-back round back at `proposed` with fewer live candidates than its batch size."""
     record = store.round(index)
-    return record.status == PROPOSED and record.metrics.get("rollbacks", 0) > 0 and len(store.candidates(index)) < batch
+    return (
+        record.status == PROPOSED
+        and record.metrics.get("rollbacks", 0) > 0
+        and len(store.candidates(index, with_latents=False)) < batch
+    )
 
 
 def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refill: bool = False) -> Iterator[Event]:
@@ -160,10 +177,10 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
     seed_phase = 1
     if refill:  # fresh proposals (another seed) for the places a rollback emptied
         seed_phase = 1 + 10 * int(store.round(index).metrics.get("rollbacks", 0))
-        batch = batch - len(store.candidates(index))
+        batch = batch - len(store.candidates(index, with_latents=False))
     model = store.latest_checkpoint(DENOISER, before_round=index) if cfg.method != "pretrained" else None
     model_path = str(store.checkpoint_path(model)) if model else None
-    known = store.candidates()
+    known = store.candidates(with_latents=False)  # keys and measured items only: no latent is needed
     stored_keys = {c.key for c in known if c.key}
 
     def draw(n: int, seed: int, known_keys: set[str]) -> Proposal:
@@ -228,7 +245,7 @@ def _top_up(
     what is proposed still follows the round's optimistic reward."""
     seen = set(stored_keys)
 
-    def is_new(item: str, ok: bool) -> bool:
+    def is_new(item: str | None, ok: bool) -> bool:
         """A feasible design neither stored nor drawn before in this round; remembered once seen."""
         k = key(item) if item and ok else ""
         if not k or k in seen:
@@ -261,18 +278,17 @@ def _top_up(
             found += 1  # every new design the pass found, also those the batch no longer needs
             if fresh < batch:
                 fresh += 1
-                items.append(item), latents.append(latent), feasible.append(ok), reasons.append(why)
+                items.append(item)
+                latents.append(latent)
+                feasible.append(ok)
+                reasons.append(why)
     return Proposal(items, latents, feasible, reasons), max(0, batch - fresh)
 
 
 # ---- SEIKO step 2: Score -----------------------------------------------------------------------
-def _unscored(store: Store, index: int) -> list:
-    """Feasible, non-duplicate candidates of the round with no final (ok/failed) measurement."""
-    return [
-        c
-        for c in store.candidates(index)
-        if c.feasible and c.duplicate_of is None and c.score_status in ("unscored", "pending")
-    ]
+def _unscored(store: Store, index: int) -> list[CandidateRecord]:
+    """The round's candidates that still await a score (CandidateRecord.awaits_score)."""
+    return [c for c in store.candidates(index, with_latents=False) if c.awaits_score]
 
 
 def _score(campaign: Campaign, index: int) -> Iterator[Event]:
@@ -280,7 +296,8 @@ def _score(campaign: Campaign, index: int) -> Iterator[Event]:
     t0 = time.monotonic()
     todo = _unscored(store, index)
     try:
-        results = oracle.score([c.item for c in todo]) if todo else []
+        # a feasible candidate always has its item (every domain's feasibility refuses a missing one)
+        results = oracle.score([c.item or "" for c in todo]) if todo else []
     except Exception as exc:  # adapters should not raise; if one does, nothing crashes and it is visible
         results = [OracleResult(None, FAILED, f"oracle raised {type(exc).__name__}: {exc}")] * len(todo)
     if len(results) != len(todo):
@@ -318,8 +335,8 @@ def _score(campaign: Campaign, index: int) -> Iterator[Event]:
 # ---- SEIKO step 3: Fit -------------------------------------------------------------------------
 def training_data(campaign: Campaign) -> tuple[list[list[float]], list[float]]:
     """Every scored, unique candidate so far; items without a sampler latent (imported by the user)
-    are encoded into the sampler's space."""
-    cands = [c for c in campaign.store.candidates() if c.duplicate_of is None and c.score is not None]
+    are encoded into the sampler's space. The only reader in a round that needs the stored latents."""
+    cands = [c for c in campaign.store.candidates(with_latents=True) if c.duplicate_of is None and c.score is not None]
     missing = [c for c in cands if c.latent is None and c.item]
     encoded = dict(zip((c.id for c in missing), campaign.engine.encode_items([c.item for c in missing])))
     latents, values = [], []
@@ -389,9 +406,10 @@ def _finetune(campaign: Campaign, index: int, plan, should_stop) -> Iterator[Eve
 # ---- figures used by events and status ---------------------------------------------------------
 def oracle_calls(store: Store) -> int:
     """Candidates with a final measurement (ok or failed), i.e. the budget actually spent."""
-    return sum(1 for c in store.candidates() if c.measured_here)
+    return metrics.oracle_calls(store.candidates(with_latents=False))
 
 
-def _best(store: Store) -> float | None:
-    values = finite(c.score for c in store.candidates())
-    return max(values) if values else None
+def _figures(store: Store) -> tuple[float | None, int]:
+    """Best score so far and oracle calls spent, from one read of the candidates."""
+    cands = store.candidates(with_latents=False)
+    return metrics.best_score(cands), metrics.oracle_calls(cands)

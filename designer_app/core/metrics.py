@@ -5,10 +5,13 @@ All functions take plain records or numbers, so benchmarks, the CLI and the GUI 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from designer_app.core.records import CandidateRecord, RoundRecord, RoundSummary, finite
+from designer_app.core.records import AWAITING, DONE, CandidateRecord, RoundRecord, RoundSummary, finite
+
+# What `status` and the window say about a campaign as a whole (see campaign_state).
+NEW, IN_PROGRESS, AWAITING_SCORES, FINISHED = "new", "in_progress", "awaiting_scores", "finished"
 
 
 def round_summaries(rounds: Sequence[RoundRecord], candidates: Sequence[CandidateRecord]) -> list[RoundSummary]:
@@ -20,8 +23,11 @@ def round_summaries(rounds: Sequence[RoundRecord], candidates: Sequence[Candidat
         values = finite(c.score for c in cands)
         feasible_keys = [c.key for c in cands if c.feasible]
         pairs = [(c.predicted_mean, c.score) for c in cands if c.predicted_mean is not None and c.score is not None]
-        predicted = sum(p for p, _ in pairs) / len(pairs) if pairs else None
-        gap = predicted - sum(y for _, y in pairs) / len(pairs) if pairs else None
+        predicted: float | None = None
+        gap: float | None = None
+        if pairs:
+            predicted = sum(p for p, _ in pairs) / len(pairs)
+            gap = predicted - sum(y for _, y in pairs) / len(pairs)
         out.append(
             RoundSummary(
                 index=r.index,
@@ -48,6 +54,28 @@ def measured_sequence(candidates: Sequence[CandidateRecord]) -> list[float | Non
     """Scores in the order the oracle was called (one entry per measured, non-duplicate candidate;
     None for infeasible or failed measurements)."""
     return [c.score for c in sorted(candidates, key=lambda c: c.id) if c.measured_here]
+
+
+def best_score(candidates: Iterable[CandidateRecord]) -> float | None:
+    """The best true score of any candidate so far (a duplicate counts with its original's score); None
+    before the first score."""
+    values = finite(c.score for c in candidates)
+    return max(values) if values else None
+
+
+def oracle_calls(candidates: Iterable[CandidateRecord]) -> int:
+    """Candidates with a final measurement of their own (ok or failed), i.e. the budget actually spent."""
+    return sum(1 for c in candidates if c.measured_here)
+
+
+def campaign_state(rounds: Sequence[RoundRecord], planned_rounds: int) -> str:
+    """The campaign's state: AWAITING_SCORES while a round waits for lab scores, FINISHED once all
+    `planned_rounds` rounds are done, else IN_PROGRESS, or NEW before the first round."""
+    if any(r.status == AWAITING for r in rounds):
+        return AWAITING_SCORES
+    if rounds and len(rounds) == planned_rounds and all(r.status == DONE for r in rounds):
+        return FINISHED
+    return IN_PROGRESS if rounds else NEW
 
 
 def best_so_far(values: Sequence[float | None]) -> list[float | None]:

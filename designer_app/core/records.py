@@ -90,6 +90,13 @@ class CandidateRecord:
         (allow_partial)."""
         return self.duplicate_of is None and self.score_status in ("ok", "failed")
 
+    @property
+    def awaits_score(self) -> bool:
+        """It still needs a measurement of its own: feasible, not a duplicate (those share their original's
+        score), and no final (ok/failed) measurement yet, only none or a pending one. What a round
+        awaiting lab scores waits for, and what the oracle is sent when a round is scored."""
+        return self.feasible and self.duplicate_of is None and self.score_status in ("unscored", "pending")
+
 
 @dataclass(frozen=True)
 class MeasurementRecord:

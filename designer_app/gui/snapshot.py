@@ -14,7 +14,7 @@ from pathlib import Path
 
 from designer_app.config import CampaignConfig
 from designer_app.core import metrics
-from designer_app.core.records import AWAITING, DONE, CandidateRecord, RoundRecord, finite
+from designer_app.core.records import AWAITING, DONE, CandidateRecord, RoundRecord
 from designer_app.store import CampaignStore
 
 
@@ -56,8 +56,7 @@ class Snapshot:
 
     @property
     def best(self) -> float | None:
-        values = finite(c.score for c in self.candidates)
-        return max(values) if values else None
+        return metrics.best_score(self.candidates)
 
     @property
     def awaiting_round(self) -> RoundRecord | None:
@@ -68,14 +67,7 @@ class Snapshot:
         r = self.awaiting_round
         if r is None:
             return []
-        return [
-            c
-            for c in self.candidates
-            if c.round == r.index
-            and c.feasible
-            and c.duplicate_of is None
-            and c.score_status in ("unscored", "pending")
-        ]
+        return [c for c in self.candidates if c.round == r.index and c.awaits_score]
 
     def scored_in_awaiting(self) -> int:
         """Candidates of the awaiting round measured here (CandidateRecord.measured_here): the engine
@@ -119,13 +111,5 @@ def load_snapshot(
             candidates = tuple(sorted(kept + fresh, key=lambda c: c.id))
     finally:
         store.close()
-    return Snapshot(Path(folder), config, rounds, candidates, optimum, _state(config, rounds))
-
-
-def _state(config: CampaignConfig, rounds: tuple[RoundRecord, ...]) -> str:
-    # Same rule as campaigns.status, without its second full read of the candidates.
-    if any(r.status == AWAITING for r in rounds):
-        return "awaiting_scores"
-    if rounds and len(rounds) == len(config.batch_sizes()) and all(r.status == DONE for r in rounds):
-        return "finished"
-    return "in_progress" if rounds else "new"
+    state = metrics.campaign_state(rounds, len(config.batch_sizes()))  # as campaigns.status, without its read
+    return Snapshot(Path(folder), config, rounds, candidates, optimum, state)

@@ -11,7 +11,6 @@ the wizard and the CLI create the same campaign from the same inputs.
 from __future__ import annotations
 
 import ast
-import json
 import time
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from designer_app import campaigns
+from designer_app import campaigns, config
 from designer_app.config import SCHEDULES, TOP_UP_PASSES, CampaignConfig, ConfigError
 from designer_app.core.methods import get_method, method_names
 from designer_app.gui import catalog
@@ -48,25 +47,15 @@ from designer_app.store import campaign_dir
 
 
 def parse_overrides(text: str) -> dict:
-    """`finetune.steps=20` lines (as the CLI's --set) -> nested dict; values parsed as JSON when they can be."""
-    out: dict = {}
-    for n, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if "=" not in line:
-            raise ConfigError(f"advanced setting on line {n} ('{line}'): write KEY=VALUE, e.g. finetune.steps=20")
-        key, raw = (s.strip() for s in line.split("=", 1))
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        target = out
-        parts = key.split(".")
-        for p in parts[:-1]:
-            target = target.setdefault(p, {})
-        target[parts[-1]] = value
-    return out
+    """`finetune.steps=20` lines (as the CLI's --set) -> nested dict (see config.parse_overrides); blank
+    lines and `#` comments are skipped."""
+    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1)]
+    settings = [(n, line) for n, line in lines if line and not line.startswith("#")]
+
+    def malformed(index: int, line: str) -> str:
+        return f"advanced setting on line {settings[index][0]} ('{line}'): write KEY=VALUE, e.g. finetune.steps=20"
+
+    return config.parse_overrides([line for _, line in settings], malformed)
 
 
 def build_config(values: dict, overrides: dict, recommended: dict | None = None) -> CampaignConfig:

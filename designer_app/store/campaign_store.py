@@ -58,7 +58,7 @@ class CampaignStore(CheckpointsMixin):
         store = cls(folder)
         schema.migrate(store.db)
         with store.db.atomic():
-            store.db["campaign"].insert(
+            store.db.table("campaign").insert(
                 {"id": 1, "name": name, "domain": domain, "config_json": json.dumps(config), "created_at": now()}
             )
         return store
@@ -142,7 +142,7 @@ class CampaignStore(CheckpointsMixin):
         if key == "schema_version":
             raise StoreError("schema_version is managed by the migrations")
         with self.db.atomic():
-            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+            self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     # ---- rounds ------------------------------------------------------------------------------
     def rounds(self) -> list[RoundRecord]:
@@ -163,7 +163,7 @@ class CampaignStore(CheckpointsMixin):
         """Insert a round with its proposals in one transaction (status `proposed`). Candidates whose
         key already exists in the campaign are stored as duplicates of the first one."""
         with self.db.atomic():
-            self.db["rounds"].insert(
+            self.db.table("rounds").insert(
                 {
                     "idx": index,
                     "status": PROPOSED,
@@ -198,26 +198,24 @@ class CampaignStore(CheckpointsMixin):
         stamp = now()
         for c in candidates:
             duplicate_of = first_by_key.get(c.key) if c.key else None
-            cid = (
-                self.db["candidates"]
-                .insert(
-                    {
-                        "round": index,
-                        "item": c.item,
-                        "key": c.key,
-                        "feasible": int(c.feasible),
-                        "reason": c.reason,
-                        "latent_json": None if c.latent is None else json.dumps([round(v, 6) for v in c.latent]),
-                        "predicted_mean": _num(c.predicted_mean),
-                        "predicted_std": _num(c.predicted_std),
-                        "acquisition": _num(c.acquisition),
-                        "checkpoint_id": checkpoint_id,
-                        "source": c.source,
-                        "duplicate_of": duplicate_of,
-                        "created_at": stamp,
-                    }
-                )
-                .last_pk
+            cid = schema.insert(
+                self.db,
+                "candidates",
+                {
+                    "round": index,
+                    "item": c.item,
+                    "key": c.key,
+                    "feasible": int(c.feasible),
+                    "reason": c.reason,
+                    "latent_json": None if c.latent is None else json.dumps([round(v, 6) for v in c.latent]),
+                    "predicted_mean": _num(c.predicted_mean),
+                    "predicted_std": _num(c.predicted_std),
+                    "acquisition": _num(c.acquisition),
+                    "checkpoint_id": checkpoint_id,
+                    "source": c.source,
+                    "duplicate_of": duplicate_of,
+                    "created_at": stamp,
+                },
             )
             if c.key and duplicate_of is None:
                 first_by_key[c.key] = cid
@@ -236,7 +234,7 @@ class CampaignStore(CheckpointsMixin):
             if current is None:
                 raise StoreError(f"round {index} does not exist")
             merged = {**current.metrics, **metrics}
-            self.db["rounds"].update(index, {"metrics_json": json.dumps(merged)})
+            self.db.table("rounds").update(index, {"metrics_json": json.dumps(merged)})
             faults.point("commit:metrics")
 
     def _set_status(self, index: int, status: str, phase: str | None, seconds: float | None) -> None:
@@ -248,7 +246,9 @@ class CampaignStore(CheckpointsMixin):
         timing = dict(current.seconds)
         if phase is not None and seconds is not None:
             timing[phase] = round(timing.get(phase, 0.0) + seconds, 3)
-        self.db["rounds"].update(index, {"status": status, "updated_at": now(), "seconds_json": json.dumps(timing)})
+        self.db.table("rounds").update(
+            index, {"status": status, "updated_at": now(), "seconds_json": json.dumps(timing)}
+        )
 
     # ---- measurements ------------------------------------------------------------------------
     def record_measurements(
@@ -271,8 +271,9 @@ class CampaignStore(CheckpointsMixin):
                 if value is not None and not math.isfinite(value):
                     value, status = None, FAILED
                 ids.append(
-                    self.db["measurements"]
-                    .insert(
+                    schema.insert(
+                        self.db,
+                        "measurements",
                         {
                             "candidate_id": cid,
                             "value": value if status == OK else None,
@@ -281,9 +282,8 @@ class CampaignStore(CheckpointsMixin):
                             "note": result.note,
                             "created_at": stamp,
                             "replaces": replaces.get(cid),
-                        }
+                        },
                     )
-                    .last_pk
                 )
             if round_status is not None:
                 phase, secs = phase_seconds or (None, None)
@@ -299,9 +299,13 @@ class CampaignStore(CheckpointsMixin):
         return [MeasurementRecord(**_pick(r, MeasurementRecord)) for r in self.db.query(sql + " ORDER BY id", args)]
 
     # ---- candidates --------------------------------------------------------------------------
-    def candidates(self, round_index: int | None = None, include_discarded: bool = False) -> list[CandidateRecord]:
+    def candidates(
+        self, round_index: int | None = None, include_discarded: bool = False, *, with_latents: bool = True
+    ) -> list[CandidateRecord]:
         """Candidates with their effective scores (see CandidateRecord); proposals a rollback
-        discarded are left out unless `include_discarded`."""
+        discarded are left out unless `include_discarded`. Without `with_latents` the stored latents are
+        not decoded (JSON parsing is most of the cost of a read) and every `latent` is None: for readers
+        that only look at items and scores."""
         conditions, args = [], []
         if round_index is not None:
             conditions, args = ["round = ?"], [round_index]
@@ -325,7 +329,7 @@ class CampaignStore(CheckpointsMixin):
                     key=r["key"] or "",
                     feasible=bool(r["feasible"]),
                     reason=r["reason"] or "",
-                    latent=json.loads(r["latent_json"]) if r["latent_json"] else None,
+                    latent=_latent(r["latent_json"]) if with_latents else None,
                     predicted_mean=r["predicted_mean"],
                     predicted_std=r["predicted_std"],
                     acquisition=r["acquisition"],
@@ -372,14 +376,14 @@ class CampaignStore(CheckpointsMixin):
         """Refresh predicted mean, std and acquisition after a refit (derived values, not lab data)."""
         with self.db.atomic():
             for cid, (mean, std, acq) in predictions.items():
-                self.db["candidates"].update(
+                self.db.table("candidates").update(
                     cid, {"predicted_mean": _num(mean), "predicted_std": _num(std), "acquisition": _num(acq)}
                 )
 
     # ---- event log ---------------------------------------------------------------------------
     def log_event(self, round_index: int | None, kind: str, payload: dict) -> None:
         with self.db.atomic():
-            self.db["events"].insert(
+            self.db.table("events").insert(
                 {
                     "round": round_index,
                     "kind": kind,
@@ -403,6 +407,11 @@ def _round(r: dict) -> RoundRecord:
         seconds=json.loads(r["seconds_json"] or "{}"),
         metrics=json.loads(r.get("metrics_json") or "{}"),
     )
+
+
+def _latent(text: str | None) -> list[float] | None:
+    """A stored latent (JSON list), or None when the candidate has none."""
+    return json.loads(text) if text else None
 
 
 def _num(v: float | None) -> float | None:

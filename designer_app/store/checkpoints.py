@@ -9,10 +9,14 @@ as safetensors: a campaign folder from elsewhere may name anything.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlite_utils
 
 from designer_app import faults
 from designer_app.atomic import sha256_file
 from designer_app.core.records import CheckpointRecord
+from designer_app.store import schema
 from designer_app.store.errors import StoreError, now
 from designer_app.store.files import UnsafePathError, check_safetensors_content, check_weights_file, inside
 
@@ -22,6 +26,13 @@ LIVE = "(candidates.discarded_at IS NULL OR EXISTS (SELECT 1 FROM measurements m
 
 class CheckpointsMixin:
     """Checkpoint and discard methods of CampaignStore (which provides `db`, `folder`, `_set_status`)."""
+
+    db: sqlite_utils.Database
+    folder: Path
+
+    if TYPE_CHECKING:  # provided by CampaignStore
+
+        def _set_status(self, index: int, status: str, phase: str | None, seconds: float | None) -> None: ...
 
     def add_checkpoint(
         self,
@@ -39,18 +50,16 @@ class CheckpointsMixin:
             raise StoreError(str(exc)) from None
         rel = target.relative_to(self.folder.resolve())
         with self.db.atomic():
-            cid = (
-                self.db["checkpoints"]
-                .insert(
-                    {
-                        "round": round_index,
-                        "kind": kind,
-                        "path": rel.as_posix(),
-                        "sha256": sha256_file(target),
-                        "created_at": now(),
-                    }
-                )
-                .last_pk
+            cid = schema.insert(
+                self.db,
+                "checkpoints",
+                {
+                    "round": round_index,
+                    "kind": kind,
+                    "path": rel.as_posix(),
+                    "sha256": sha256_file(target),
+                    "created_at": now(),
+                },
             )
             if round_status is not None:
                 phase, secs = phase_seconds or (None, None)

@@ -87,7 +87,7 @@ def rollback(store: CampaignStore, round_index: int | None = None) -> RollbackRe
         for r in affected:
             metrics = {k: v for k, v in r.metrics.items() if k != "kl_to_prior"}  # described the discarded model
             metrics["rollbacks"] = int(metrics.get("rollbacks", 0)) + 1
-            store.db["rounds"].update(
+            store.db.table("rounds").update(
                 r.index, {"status": PROPOSED, "updated_at": stamp, "metrics_json": json.dumps(metrics)}
             )
         faults.point("commit:rollback")

@@ -23,12 +23,12 @@ SCHEMA_VERSION = 2
 
 
 def _v0_to_v1(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["campaign"].create({"id": int, "name": str, "domain": str, "config_json": str, "created_at": str}, pk="id")
-    db["checkpoints"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("campaign").create({"id": int, "name": str, "domain": str, "config_json": str, "created_at": str}, pk="id")
+    db.table("checkpoints").create(
         {"id": int, "round": int, "kind": str, "path": str, "sha256": str, "created_at": str}, pk="id"
     )
-    db["rounds"].create(
+    db.table("rounds").create(
         {
             "idx": int,
             "status": str,
@@ -40,7 +40,7 @@ def _v0_to_v1(db: sqlite_utils.Database) -> None:
         },
         pk="idx",
     )
-    db["candidates"].create(
+    db.table("candidates").create(
         {
             "id": int,
             "round": int,
@@ -64,9 +64,9 @@ def _v0_to_v1(db: sqlite_utils.Database) -> None:
             ("duplicate_of", "candidates", "id"),
         ],
     )
-    db["candidates"].create_index(["round"])
-    db["candidates"].create_index(["key"])
-    db["measurements"].create(
+    db.table("candidates").create_index(["round"])
+    db.table("candidates").create_index(["key"])
+    db.table("measurements").create(
         {
             "id": int,
             "candidate_id": int,
@@ -80,8 +80,8 @@ def _v0_to_v1(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("candidate_id", "candidates", "id"), ("replaces", "measurements", "id")],
     )
-    db["measurements"].create_index(["candidate_id"])
-    db["events"].create({"id": int, "round": int, "kind": str, "payload_json": str, "created_at": str}, pk="id")
+    db.table("measurements").create_index(["candidate_id"])
+    db.table("events").create({"id": int, "round": int, "kind": str, "payload_json": str, "created_at": str}, pk="id")
     # Measurements are append-only: the database itself refuses updates and deletes.
     db.execute(
         "CREATE TRIGGER measurements_no_update BEFORE UPDATE ON measurements "
@@ -95,8 +95,8 @@ def _v0_to_v1(db: sqlite_utils.Database) -> None:
 
 def _v1_to_v2(db: sqlite_utils.Database) -> None:
     # ALTER TABLE ADD COLUMN keeps the rows, the indexes and the append-only triggers as they are.
-    db["candidates"].add_column("discarded_at", str)
-    db["checkpoints"].add_column("discarded_at", str)
+    db.table("candidates").add_column("discarded_at", str)
+    db.table("checkpoints").add_column("discarded_at", str)
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v0_to_v1, _v1_to_v2]
@@ -141,6 +141,14 @@ def connect(path: str | Path, read_only: bool = False) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
+def insert(db: sqlite_utils.Database, table: str, row: dict) -> int:
+    """Insert `row` into `table` (one with an integer rowid primary key); the new row's id."""
+    new_id = db.table(table).insert(row).last_pk
+    if new_id is None:  # sqlite-utils sets it for every single-row insert; None would be a bug there
+        raise StoreError(f"inserting into {table} returned no row id")
+    return int(new_id)
+
+
 def schema_version(db: sqlite_utils.Database) -> int:
     if "meta" not in db.table_names():
         return 0
@@ -155,5 +163,5 @@ def migrate(db: sqlite_utils.Database) -> int:
         with db.atomic():
             MIGRATIONS[version](db)
             version += 1
-            db["meta"].upsert({"key": "schema_version", "value": str(version)}, pk="key")
+            db.table("meta").upsert({"key": "schema_version", "value": str(version)}, pk="key")
     return version

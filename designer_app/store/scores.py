@@ -94,8 +94,8 @@ def lab_summary(store, data: dict) -> dict:
     oracle_incidents (the latest failed calls, retries and timeouts from the event log) and warning (why the
     campaign was opened read-only, if it was).
     """
-    live = store.candidates()
-    everyone = store.candidates(include_discarded=True)
+    live = store.candidates(with_latents=False)
+    everyone = store.candidates(include_discarded=True, with_latents=False)
     scores = store.effective_scores()
     live_ids = {c.id for c in live}
     rounds = {r.index: r for r in store.rounds()}
@@ -104,7 +104,7 @@ def lab_summary(store, data: dict) -> dict:
         effs = [scores.get(c.id) for c in mine]
         sds = [e.sd for e in effs if e is not None and e.sd is not None]
         # awaiting a result: marked pending, or never measured (what export lists as "pending")
-        r["n_pending"] = sum(1 for c in mine if c.feasible and c.score_status in (PENDING, "unscored"))
+        r["n_pending"] = sum(1 for c in mine if c.awaits_score)
         r["n_failed"] = sum(1 for c in mine if c.score_status == FAILED)
         r["n_replicated"] = sum(1 for e in effs if e is not None and e.n_replicates > 1)
         r["max_score_sd"] = max(sds) if sds else None

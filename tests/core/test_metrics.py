@@ -1,9 +1,10 @@
 import random
+from dataclasses import replace
 
 import pytest
 
 from designer_app.core import metrics
-from designer_app.core.records import CandidateRecord
+from designer_app.core.records import CandidateRecord, RoundRecord
 
 
 def test_best_so_far_skips_failed_calls():
@@ -103,3 +104,57 @@ def test_infeasible_fraction_counts_domain_and_oracle_rejections():
     assert metrics.infeasible_fraction(cands) == pytest.approx(2 / 4)
     assert metrics.infeasible_fraction([]) is None
     assert metrics.unique_fraction(cands + [_cand(5, key="I1")]) == pytest.approx(3 / 5)
+
+
+def _dup(i, of, status="unscored", score=None):
+    return replace(_cand(i, score=score, status=status), duplicate_of=of)
+
+
+def test_awaits_score_is_feasible_own_and_without_a_final_measurement():
+    """CandidateRecord.awaits_score: what the loop sends to the oracle, what an awaiting round waits for,
+    the window's 'still to enter' list and status --json's n_pending."""
+    waiting = [_cand(1), _cand(2, status="pending")]
+    done = [
+        _cand(3, score=0.5, status="ok"),
+        _cand(4, status="failed"),
+        _cand(5, status="ok"),  # ok without a value: the oracle judged it infeasible
+        _cand(6, feasible=False),
+        _dup(7, of=1),  # shares candidate 1's score
+        _dup(8, of=2, status="pending"),
+    ]
+    assert [c.id for c in waiting + done if c.awaits_score] == [1, 2]
+
+
+def test_best_score_and_oracle_calls_of_candidates():
+    cands = [
+        _cand(1, score=0.2, status="ok"),
+        _cand(2, status="failed"),
+        _cand(3),
+        _dup(4, of=1, status="ok", score=0.2),
+    ]
+    assert metrics.best_score(cands) == 0.2
+    assert metrics.best_score([_cand(1), _cand(2, status="failed")]) is None
+    assert metrics.best_score([]) is None
+    assert metrics.best_score([_cand(1, score=-3.0, status="ok"), _cand(2, score=-1.5, status="ok")]) == -1.5
+    assert metrics.oracle_calls(cands) == 2  # the duplicate's copied score was no call
+
+
+def _round(index, status):
+    return RoundRecord(index=index, status=status, batch_size=4, started_at="", updated_at="")
+
+
+@pytest.mark.parametrize(
+    "statuses, planned, state",
+    [
+        ([], 3, "new"),
+        (["done"], 3, "in_progress"),
+        (["done", "fitted"], 2, "in_progress"),
+        (["done", "awaiting_scores"], 2, "awaiting_scores"),
+        (["done", "done"], 2, "finished"),
+        (["done", "done"], 3, "in_progress"),
+        (["awaiting_scores", "done"], 2, "awaiting_scores"),
+    ],
+)
+def test_campaign_state(statuses, planned, state):
+    rounds = [_round(i, s) for i, s in enumerate(statuses, start=1)]
+    assert metrics.campaign_state(rounds, planned) == state

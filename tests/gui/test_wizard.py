@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QWizard
 
 from designer_app.config import TOP_UP_PASSES, ConfigError
@@ -159,3 +160,10 @@ def test_functions_in_reads_without_running(tmp_path):
     f.write_text("raise SystemExit('must not run')\ndef a(items): ...\nasync def b(items): ...\n")
     assert functions_in(str(f)) == ["a", "b"]
     assert functions_in(str(tmp_path / "none.py")) == []
+
+
+def test_parse_overrides_names_the_line_of_a_bad_setting():
+    assert parse_overrides("# header\n\n beta = 0.5 \noracle = qed") == {"beta": 0.5, "oracle": "qed"}
+    with pytest.raises(ConfigError) as exc:
+        parse_overrides("# header\n\nbeta=0.5\n  steps  \n")
+    assert str(exc.value) == "advanced setting on line 4 ('steps'): write KEY=VALUE, e.g. finetune.steps=20"

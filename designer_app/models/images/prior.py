@@ -25,11 +25,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from designer_app.atomic import atomic_write_bytes, atomic_write_json
+from designer_app.atomic import atomic_write_bytes
 from designer_app.domains import images as image_files
 from designer_app.models.diffusion_engine import DenoiserCheckpoints
 from designer_app.models.images.featuriser import FeaturiserConfig, ImageFeaturiser
 from designer_app.models.latent_diffusion import ScheduleConfig
+from designer_app.models.prior_folder import read_prior_folder, write_prior_folder
 from designer_app.models.serialization import load_tensors, save_tensors
 
 PRIOR_KIND = "designer-pixel-images"
@@ -220,13 +221,9 @@ class ImagePrior(DenoiserCheckpoints, nn.Module):
 
     # ---- persistence --------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        tensors = {f"denoiser.{k}": v for k, v in self.denoiser.state_dict().items()}
-        tensors.update({f"featuriser.{k}": v for k, v in self.featuriser.state_dict().items()})
-        save_tensors(tensors, folder / "model.safetensors")
-        atomic_write_json(
-            folder / "config.json",
+        return write_prior_folder(
+            folder,
+            {"denoiser": self.denoiser, "featuriser": self.featuriser},
             {
                 "kind": PRIOR_KIND,
                 "domain": "images",
@@ -236,7 +233,6 @@ class ImagePrior(DenoiserCheckpoints, nn.Module):
                 **self.extra,
             },
         )
-        return folder
 
     @classmethod
     def load(cls, folder: str | Path, device: torch.device | str = "cpu") -> ImagePrior:
@@ -248,11 +244,11 @@ class ImagePrior(DenoiserCheckpoints, nn.Module):
         cfg = json.loads(config_file.read_text()) if config_file.exists() else {}
         if cfg.get("kind") != PRIOR_KIND:
             return _load_diffusers_folder(cls, folder, device)
-        tensors = load_tensors(folder / "model.safetensors")
+        saved = read_prior_folder(folder, PRIOR_KIND, "an image prior")
         denoiser = UNetDenoiser(UNet2DModel.from_config(cfg["unet"]))
-        denoiser.load_state_dict(_strip(tensors, "denoiser."))
+        denoiser.load_state_dict(saved.weights("denoiser"))
         featuriser = ImageFeaturiser(_featuriser_config(cfg["featuriser"]))
-        featuriser.load_state_dict(_strip(tensors, "featuriser."))
+        featuriser.load_state_dict(saved.weights("featuriser"))
         n_params = sum(p.numel() for p in denoiser.parameters())
         known = {"kind", "domain", "unet", "featuriser", "schedule"}
         prior = cls(
@@ -260,7 +256,7 @@ class ImagePrior(DenoiserCheckpoints, nn.Module):
             featuriser,
             ScheduleConfig(**cfg["schedule"]),
             lora=LoraSettings() if lora_wanted(n_params) else None,
-            extra={k: v for k, v in cfg.items() if k not in known},
+            extra=saved.extra(known),
         )
         return prior.to(device).eval()
 
@@ -283,9 +279,9 @@ def load_featuriser(folder: str | Path | None = None) -> ImageFeaturiser:
             f"no image featuriser in {folder}: reinstall designer-app, or rebuild the shipped "
             f"prior with `designer-app pretrain images --out {folder}`"
         )
-    cfg = json.loads((folder / "config.json").read_text())
-    featuriser = ImageFeaturiser(_featuriser_config(cfg["featuriser"]))
-    featuriser.load_state_dict(_strip(load_tensors(folder / "model.safetensors"), "featuriser."))
+    saved = read_prior_folder(folder, PRIOR_KIND, "an image prior")
+    featuriser = ImageFeaturiser(_featuriser_config(saved.config["featuriser"]))
+    featuriser.load_state_dict(saved.weights("featuriser"))
     return featuriser.eval()
 
 
@@ -361,7 +357,3 @@ def _load_diffusers_folder(cls, folder: Path, device: torch.device | str) -> Ima
         extra={"source": "diffusers", "folder": str(folder), "parameters": n_params},
     )
     return prior.to(device).eval()
-
-
-def _strip(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
-    return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}

@@ -7,7 +7,6 @@ saves only fine-tuned denoiser weights in its own checkpoints/ folder.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,14 +14,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from designer_app.atomic import atomic_write_json
 from designer_app.domains import chemistry
 from designer_app.models.diffusion_engine import DenoiserCheckpoints
 from designer_app.models.latent_denoiser import DenoiserConfig, LatentDenoiser
 from designer_app.models.latent_diffusion import ScheduleConfig
 from designer_app.models.molecules.autoencoder import AutoencoderConfig, SelfiesAutoencoder
 from designer_app.models.molecules.vocab import Vocab
-from designer_app.models.serialization import load_tensors, save_tensors
+from designer_app.models.prior_folder import read_prior_folder, write_prior_folder
 
 PRIOR_KIND = "designer-latent-molecules"
 
@@ -108,13 +106,9 @@ class MoleculePrior(DenoiserCheckpoints, nn.Module):
 
     # ---- persistence --------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        tensors = {f"autoencoder.{k}": v for k, v in self.autoencoder.state_dict().items()}
-        tensors.update({f"denoiser.{k}": v for k, v in self.denoiser.state_dict().items()})
-        save_tensors(tensors, folder / "model.safetensors")
-        atomic_write_json(
-            folder / "config.json",
+        return write_prior_folder(
+            folder,
+            {"autoencoder": self.autoencoder, "denoiser": self.denoiser},
             {
                 "kind": PRIOR_KIND,
                 "domain": "molecules",
@@ -128,17 +122,11 @@ class MoleculePrior(DenoiserCheckpoints, nn.Module):
                 **self.extra,
             },
         )
-        return folder
 
     @classmethod
     def load(cls, folder: str | Path, device: torch.device | str = "cpu") -> MoleculePrior:
-        folder = Path(folder)
-        config_file = folder / "config.json"
-        if not config_file.exists():
-            raise FileNotFoundError(f"{folder} is not a molecule prior: config.json is missing")
-        cfg = json.loads(config_file.read_text())
-        if cfg.get("kind") != PRIOR_KIND:
-            raise ValueError(f"{folder} holds a '{cfg.get('kind')}' model, not a {PRIOR_KIND} prior")
+        saved = read_prior_folder(folder, PRIOR_KIND, "a molecule prior")
+        cfg = saved.config
         known = {"kind", "domain", "vocab", "autoencoder", "denoiser", "schedule", "latent_mean", "latent_std"}
         prior = cls(
             vocab=Vocab.from_json(cfg["vocab"]),
@@ -146,13 +134,8 @@ class MoleculePrior(DenoiserCheckpoints, nn.Module):
             denoiser=LatentDenoiser(DenoiserConfig(**cfg["denoiser"])),
             schedule=ScheduleConfig(**cfg["schedule"]),
             latent_stats=LatentStats(tuple(cfg["latent_mean"]), tuple(cfg["latent_std"])),
-            extra={k: v for k, v in cfg.items() if k not in known},
+            extra=saved.extra(known),
         )
-        tensors = load_tensors(folder / "model.safetensors")
-        prior.autoencoder.load_state_dict(_strip(tensors, "autoencoder."))
-        prior.denoiser.load_state_dict(_strip(tensors, "denoiser."))
+        prior.autoencoder.load_state_dict(saved.weights("autoencoder"))
+        prior.denoiser.load_state_dict(saved.weights("denoiser"))
         return prior.to(device).eval()
-
-
-def _strip(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
-    return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}

@@ -8,7 +8,6 @@ Implements models.diffusion_engine.DiffusionPrior.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -16,13 +15,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from designer_app.atomic import atomic_write_json
 from designer_app.models.diffusion_engine import DenoiserCheckpoints
 from designer_app.models.latent_denoiser import DenoiserConfig, LatentDenoiser
 from designer_app.models.latent_diffusion import ScheduleConfig
+from designer_app.models.prior_folder import read_prior_folder, write_prior_folder
 from designer_app.models.sequences.autoencoder import SequenceAutoencoder, SequenceAutoencoderConfig
 from designer_app.models.sequences.codes import from_codes, to_codes
-from designer_app.models.serialization import load_tensors, save_tensors
 
 PRIOR_KIND = "designer-latent-sequences"
 FEATURE_PARTS = ("latent", "hidden", "properties", "letters")
@@ -165,14 +163,10 @@ class SequencePrior(DenoiserCheckpoints, nn.Module):
 
     # ---- persistence --------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        tensors = {f"autoencoder.{k}": v for k, v in self.autoencoder.state_dict().items()}
-        tensors.update({f"denoiser.{k}": v for k, v in self.denoiser.state_dict().items()})
-        save_tensors(tensors, folder / "model.safetensors")
         prior = asdict(self.config)
-        atomic_write_json(
-            folder / "config.json",
+        return write_prior_folder(
+            folder,
+            {"autoencoder": self.autoencoder, "denoiser": self.denoiser},
             {
                 "kind": PRIOR_KIND,
                 "domain": prior.pop("domain"),
@@ -183,17 +177,11 @@ class SequencePrior(DenoiserCheckpoints, nn.Module):
                 **self.extra,
             },
         )
-        return folder
 
     @classmethod
     def load(cls, folder: str | Path, device: torch.device | str = "cpu") -> SequencePrior:
-        folder = Path(folder)
-        config_file = folder / "config.json"
-        if not config_file.exists():
-            raise FileNotFoundError(f"{folder} is not a sequence prior: config.json is missing")
-        cfg = json.loads(config_file.read_text())
-        if cfg.get("kind") != PRIOR_KIND:
-            raise ValueError(f"{folder} holds a '{cfg.get('kind')}' model, not a {PRIOR_KIND} prior")
+        saved = read_prior_folder(folder, PRIOR_KIND, "a sequence prior")
+        cfg = saved.config
         p = cfg["prior"]
         config = SequencePriorConfig(
             domain=cfg["domain"],
@@ -210,11 +198,10 @@ class SequencePrior(DenoiserCheckpoints, nn.Module):
             SequenceAutoencoder(SequenceAutoencoderConfig(**cfg["autoencoder"])),
             LatentDenoiser(DenoiserConfig(**cfg["denoiser"])),
             ScheduleConfig(**cfg["schedule"]),
-            extra={k: v for k, v in cfg.items() if k not in known},
+            extra=saved.extra(known),
         )
-        tensors = load_tensors(folder / "model.safetensors")
-        prior.autoencoder.load_state_dict(_strip(tensors, "autoencoder."))
-        prior.denoiser.load_state_dict(_strip(tensors, "denoiser."))
+        prior.autoencoder.load_state_dict(saved.weights("autoencoder"))
+        prior.denoiser.load_state_dict(saved.weights("denoiser"))
         # frozen: fine-tuning trains a copy of the denoiser (DenoiserCheckpoints), never these weights
         return prior.requires_grad_(False).to(device).eval()
 
@@ -239,7 +226,3 @@ def constrained_argmax(log_probs: torch.Tensor, allowed: torch.Tensor) -> torch.
         last = arg.gather(1, last.unsqueeze(1)).squeeze(1)
         codes.append(last)
     return torch.stack(codes[::-1], dim=1)
-
-
-def _strip(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
-    return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
