@@ -77,8 +77,8 @@ def read_scores(path: str | Path, *, valid_only: bool = False, domain: str = "mo
         path: the file.
         valid_only: collect bad rows in `rejected` instead of raising on the first one. Problems with
             the file as a whole (unreadable, empty, no header, missing columns) still raise.
-        domain: how items are validated: "molecules" (SMILES, canonicalised), "dna"/"protein"
-            (alphabet), anything else (any text).
+        domain: how items are validated: a domain that reads SDF (molecules: SMILES, canonicalised), a
+            sequence domain (its alphabet), anything else (any text).
 
     Raises:
         ScoreFileError: the file or (unless valid_only) a row is wrong; the message says where and what

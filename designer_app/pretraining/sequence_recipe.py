@@ -18,7 +18,7 @@ class SequencePretrainConfig:
     """Everything that decides a sequence prior. Recorded in the prior's config.json.
 
     Attributes:
-        domain: "dna" or "protein".
+        domain: the sequence domain whose prior this trains (its alphabet comes from the domain registry).
         tf: dna only: the landscape whose below-median 8-mers form the prior's distribution.
         n_train: protein only: DMP samples for training (dna uses every 8-mer); the protein default is
             250,000 because the autoencoder overfit 80,000 (held-out exact reconstruction 85.5 %).

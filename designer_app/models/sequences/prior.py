@@ -1,4 +1,4 @@
-"""The sequence prior (DNA, protein) as a folder: `config.json` + `model.safetensors` (+ `CARD.md`).
+"""The sequence prior (DNA, protein, RNA, ...) as a folder: `config.json` + `model.safetensors` (+ `CARD.md`).
 
 It bundles the sequence autoencoder, the latent denoiser, the latent standardisation and the property
 statistics. Like the molecule prior, it diffuses standardised posterior-mean latents; a campaign reads
@@ -31,7 +31,7 @@ class SequencePriorConfig:
     """What a sequence prior is, beside its weights; saved in config.json.
 
     Attributes:
-        domain: "dna" or "protein" (must match designer_app.domains).
+        domain: the sequence domain it serves (a registered SequenceDomain: "dna", "protein", "rna", ...).
         alphabet: letters in one-hot order.
         features: which parts the featuriser concatenates, a subset of FEATURE_PARTS in that order:
             "latent" the standardised latent (D), "hidden" the property head's hidden layer,
