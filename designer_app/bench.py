@@ -121,6 +121,7 @@ class RoundResult:
     infeasible_fraction: float | None
     prediction_gap: float | None
     kl_to_prior: float | None
+    prediction_spearman: float | None = None  # the reward model's ranking of this batch before measuring it
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ def run_one(spec: BenchSpec, method: str, seed: int, home: Path | None = None) -
                 infeasible_fraction=summary.infeasible_fraction,
                 prediction_gap=summary.prediction_gap,
                 kl_to_prior=summary.kl_to_prior,
+                prediction_spearman=summary.prediction_spearman,
             )
         )
     return RunResult(

@@ -55,6 +55,7 @@ class RunMetrics:
     unique_fraction: float
     infeasible_fraction: float
     seconds_per_round: float
+    batch_spearman: float | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class MethodSummary:
     unique_fraction: Stat | None
     infeasible_fraction: Stat | None
     seconds_per_round: Stat | None
+    batch_spearman: Stat | None = None
 
 
 def run_metrics(run, k: int = 10) -> RunMetrics:
@@ -80,6 +82,8 @@ def run_metrics(run, k: int = 10) -> RunMetrics:
     top = metrics.top_k_mean(run.values, k)
     per_round = [sum(r.seconds.values()) for r in run.rounds]
     last = [v for v in run.rounds[-1].scores if v is not None] if run.rounds else []
+    # how well the reward model ranked each new batch before it was measured (rounds 2..K; round 1 has none)
+    ranked = [r.prediction_spearman for r in run.rounds if getattr(r, "prediction_spearman", None) is not None]
     return RunMetrics(
         best=best,
         top_k=top[-1] if top else None,
@@ -89,6 +93,7 @@ def run_metrics(run, k: int = 10) -> RunMetrics:
         unique_fraction=run.unique_fraction,
         infeasible_fraction=run.infeasible_fraction,
         seconds_per_round=statistics.fmean(per_round) if per_round else 0.0,
+        batch_spearman=statistics.fmean(ranked) if ranked else None,
     )
 
 
@@ -110,6 +115,7 @@ def summarise(runs: Sequence, methods: Sequence[str], k: int = 10) -> list[Metho
                 unique_fraction=Stat.of([m.unique_fraction for m in mine]),
                 infeasible_fraction=Stat.of([m.infeasible_fraction for m in mine]),
                 seconds_per_round=Stat.of([m.seconds_per_round for m in mine]),
+                batch_spearman=Stat.of([m.batch_spearman for m in mine if m.batch_spearman is not None]),
             )
         )
     return out
@@ -118,8 +124,10 @@ def summarise(runs: Sequence, methods: Sequence[str], k: int = 10) -> list[Metho
 def markdown_table(rows: Sequence[MethodSummary], k: int = 10) -> str:
     """The summary table; the best mean of each score column is bold."""
     with_regret = any(r.regret is not None for r in rows)
+    with_ranking = any(r.batch_spearman is not None for r in rows)  # runs made before it was recorded have none
     head = ["method", "runs", "best", f"top-{k} mean", f"top-{k} AUC", "last round"]
     head += ["regret"] if with_regret else []
+    head += ["batch Spearman"] if with_ranking else []
     head += ["unique", "infeasible", "s/round"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     top = {
@@ -144,6 +152,8 @@ def markdown_table(rows: Sequence[MethodSummary], k: int = 10) -> str:
         ]
         if with_regret:
             cells.append(cell(r.regret))
+        if with_ranking:
+            cells.append(cell(r.batch_spearman))
         cells += [
             cell(r.unique_fraction, digits=2),
             cell(r.infeasible_fraction, digits=2),

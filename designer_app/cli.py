@@ -115,18 +115,21 @@ def cmd_status(args) -> int:
     )
     print(
         f"{'round':>5} {'status':<16} {'cands':>5} {'scored':>6} {'feas':>5} {'uniq':>5} {'best':>7} {'mean':>7} "
-        f"{'gap':>7} {'KLprior':>7} {'infeas':>6}  seconds"
+        f"{'gap':>7} {'rank_r':>7} {'KLprior':>7} {'infeas':>6}  seconds"
     )
     for r in data["rounds"]:
         secs = " ".join(f"{k}={v:.1f}" for k, v in r["seconds"].items())
         print(
             f"{r['index']:>5} {r['status']:<16} {r['n_candidates']:>5} {r['n_scored']:>6} {r['n_feasible']:>5} "
             f"{r['n_unique']:>5} {_fmt(r['best']):>7} {_fmt(r['mean']):>7} {_fmt(r['prediction_gap']):>7} "
-            f"{_fmt(r['kl_to_prior']):>7} {_fmt(r.get('infeasible_fraction')):>6}  {secs}"
+            f"{_fmt(r.get('prediction_spearman')):>7} {_fmt(r['kl_to_prior']):>7} "
+            f"{_fmt(r.get('infeasible_fraction')):>6}  {secs}"
         )
         lab = {k: r.get(k) for k in ("n_pending", "n_failed", "n_replicated", "n_discarded", "rollbacks") if r.get(k)}
         if lab:
             print("      " + ", ".join(f"{k.removeprefix('n_')} {v}" for k, v in lab.items()))
+    print("gap: the reward model's mean prediction minus the true mean of the round's batch; rank_r: Spearman of")
+    print("those predictions with the true scores (how well it ranked the batch before it was measured)")
     if data.get("n_oracle_incidents"):
         print(f"oracle incidents: {data['n_oracle_incidents']} (failed calls, retries, timeouts); latest:")
         for inc in data["oracle_incidents"][-3:]:

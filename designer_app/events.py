@@ -49,6 +49,8 @@ class ScoresRecorded(Event):
     best: float | None
     mean: float | None
     seconds: float
+    # Spearman of the reward model's predictions (made when the batch was proposed) with these scores
+    spearman: float | None = None
 
 
 @dataclass(frozen=True)

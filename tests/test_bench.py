@@ -342,3 +342,27 @@ def _run(spec, out):
 
     list(run_bench(spec, out, keep_campaigns=True, log=lambda text: None))
     return out / "runs" / "greedy-s0.json"
+
+
+def test_batch_spearman_column_averages_the_rounds_that_have_one():
+    from designer_app.bench import RoundResult
+    from designer_app.bench_report import markdown_table
+
+    def rnd(index, rho):
+        return RoundResult(index, 2, [0.1, 0.2], {"propose": 1.0}, 1.0, 0.0, None, None, prediction_spearman=rho)
+
+    def run(seed, rhos):
+        rounds = [rnd(i + 1, r) for i, r in enumerate(rhos)]
+        values = [v for r in rounds for v in r.scores]
+        return RunResult("a", seed, len(values), None, values, rounds, 1.0, 0.0, 1.0)
+
+    runs = [run(0, [None, 0.2, 0.6]), run(1, [None, 0.0, 0.2])]
+    assert run_metrics(runs[0]).batch_spearman == pytest.approx(0.4)  # round 1 had no reward model
+    (row,) = summarise(runs, ["a"])
+    assert row.batch_spearman.mean == pytest.approx((0.4 + 0.1) / 2)
+    assert "| batch Spearman |" in markdown_table([row])
+    # runs recorded before the figure existed leave the column out (their tables regenerate unchanged)
+    old = RunResult(
+        "a", 0, 2, None, [0.1, 0.2], [RoundResult(1, 2, [0.1, 0.2], {}, 1.0, 0.0, None, None)], 1.0, 0.0, 1.0
+    )
+    assert "Spearman" not in markdown_table(summarise([old], ["a"]))

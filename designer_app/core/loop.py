@@ -322,6 +322,11 @@ def _score(campaign: Campaign, index: int) -> Iterator[Event]:
         phase_seconds=("score", seconds),
     )
     values = finite(r.value for r in results if r.status == "ok")
+    ranked = [
+        (c.predicted_mean, r.value)
+        for c, r in zip(todo, results)
+        if c.predicted_mean is not None and r.value is not None and r.status == "ok"
+    ]
     yield ScoresRecorded(
         index,
         n_ok=sum(r.status == "ok" for r in results),
@@ -329,7 +334,12 @@ def _score(campaign: Campaign, index: int) -> Iterator[Event]:
         best=max(values) if values else None,
         mean=sum(values) / len(values) if values else None,
         seconds=round(seconds, 3),
+        spearman=_rounded(metrics.spearman([p for p, _ in ranked], [y for _, y in ranked])),
     )
+
+
+def _rounded(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 # ---- SEIKO step 3: Fit -------------------------------------------------------------------------

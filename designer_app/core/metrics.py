@@ -28,6 +28,14 @@ def round_summaries(rounds: Sequence[RoundRecord], candidates: Sequence[Candidat
         if pairs:
             predicted = sum(p for p, _ in pairs) / len(pairs)
             gap = predicted - sum(y for _, y in pairs) / len(pairs)
+        # ranked only over the designs this round measured: a duplicate's prediction was made after its
+        # original's score had been learnt
+        fresh = [
+            (c.predicted_mean, c.score)
+            for c in cands
+            if c.measured_here and c.predicted_mean is not None and c.score is not None
+        ]
+        ranking = spearman([p for p, _ in fresh], [y for _, y in fresh])
         out.append(
             RoundSummary(
                 index=r.index,
@@ -43,11 +51,42 @@ def round_summaries(rounds: Sequence[RoundRecord], candidates: Sequence[Candidat
                 unique_fraction=len(set(feasible_keys)) / len(cands) if cands else None,
                 predicted_mean=predicted,
                 prediction_gap=gap,
+                prediction_spearman=ranking,
                 kl_to_prior=r.metrics.get("kl_to_prior"),
                 infeasible_fraction=infeasible_fraction(cands),
             )
         )
     return out
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    """1-based ranks, ties sharing the mean of the ranks they span ([3, 1, 3] -> [2.5, 1, 2.5])."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for k in range(start, end + 1):
+            ranks[order[k]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Spearman's rank correlation of paired values (Pearson's on tie-averaged ranks); None for fewer than
+    three pairs or when either side is constant (no ranking to judge)."""
+    if len(xs) != len(ys) or len(xs) < 3:
+        return None
+    rx, ry = _ranks(xs), _ranks(ys)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    sxx = sum((a - mx) ** 2 for a in rx)
+    syy = sum((b - my) ** 2 for b in ry)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / (sxx * syy) ** 0.5
 
 
 def measured_sequence(candidates: Sequence[CandidateRecord]) -> list[float | None]:

@@ -127,6 +127,9 @@ class RoundSummary:
     """Per-round figures for `status --json`. best/mean are true scores of the round's candidates;
     prediction_gap = mean predicted score (by the reward model that guided this round's sampler)
     minus mean true score over the same candidates: large positive gaps signal over-optimisation;
+    prediction_spearman = Spearman's rank correlation of the same predictions with the true scores: how well
+    the reward model ranked the batch before it was measured (the honest figure of its quality, since the
+    batch was chosen by it and never trained on);
     kl_to_prior is the KL of the model fine-tuned after this round to the shipped prior;
     infeasible_fraction is the share of proposals the domain or the oracle judged infeasible."""
 
@@ -143,6 +146,7 @@ class RoundSummary:
     unique_fraction: float | None = None
     predicted_mean: float | None = None
     prediction_gap: float | None = None
+    prediction_spearman: float | None = None
     kl_to_prior: float | None = None
     infeasible_fraction: float | None = None
 

@@ -63,8 +63,21 @@ def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
         ]
         if snap.optimum is not None and snap.best is not None:
             rows.append(("Simple regret", _fmt(snap.optimum - snap.best)))
+        rankings = snap.batch_rankings()
+        if rankings:
+            rows.append(("Reward model ranking", ranking_text(rankings)))
     cells = "".join(f"<tr><td><b>{html.escape(k)}</b>&nbsp;</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"
+
+
+def ranking_text(rankings: list[tuple[int, float]]) -> str:
+    """How well the reward model ranked each new batch before it was measured, latest first:
+    "Spearman 0.42 on round 3's batch (round 2: 0.31)"."""
+    (last_round, last), earlier = rankings[-1], rankings[:-1]
+    text = f"Spearman {last:.2f} on round {last_round}'s batch, before it was measured"
+    if earlier:
+        text += " (" + ", ".join(f"round {i}: {v:.2f}" for i, v in reversed(earlier)) + ")"
+    return text
 
 
 ROLLBACK_TEXT = "Roll back round…"

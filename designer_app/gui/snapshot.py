@@ -58,6 +58,12 @@ class Snapshot:
     def best(self) -> float | None:
         return metrics.best_score(self.candidates)
 
+    def batch_rankings(self) -> list[tuple[int, float]]:
+        """(round, Spearman) of every round whose batch the reward model ranked before it was measured
+        (RoundSummary.prediction_spearman; round 1 and unscored rounds have none)."""
+        summaries = metrics.round_summaries(self.rounds, self.candidates)
+        return [(s.index, s.prediction_spearman) for s in summaries if s.prediction_spearman is not None]
+
     @property
     def awaiting_round(self) -> RoundRecord | None:
         return next((r for r in self.rounds if r.status == AWAITING), None)

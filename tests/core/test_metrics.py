@@ -158,3 +158,30 @@ def _round(index, status):
 def test_campaign_state(statuses, planned, state):
     rounds = [_round(i, s) for i, s in enumerate(statuses, start=1)]
     assert metrics.campaign_state(rounds, planned) == state
+
+
+def test_spearman_by_hand():
+    # one swapped pair of four: d = (0, 1, 1, 0), rho = 1 - 6 * 2 / (4 * (16 - 1)) = 0.8
+    assert metrics.spearman([1, 2, 3, 4], [10, 30, 20, 40]) == pytest.approx(0.8)
+    assert metrics.spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    # ties share their mean rank: x ranks (1, 2.5, 2.5, 4) against (1, 2, 3, 4); Pearson of the ranks
+    # = 4.5 / sqrt(4.5 * 5) = 0.9487
+    assert metrics.spearman([1, 2, 2, 3], [1, 2, 3, 4]) == pytest.approx(4.5 / (4.5 * 5) ** 0.5)
+    # no ranking to judge: fewer than three pairs, or one side constant
+    assert metrics.spearman([1, 2], [2, 1]) is None
+    assert metrics.spearman([1, 1, 1], [1, 2, 3]) is None
+
+
+def test_round_summary_ranks_the_predictions_made_before_measuring():
+    rounds = [_round(1, "done"), _round(2, "done")]
+    first = [_cand(i, score=0.1 * i, status="ok") for i in range(1, 5)]
+    # round 2 was proposed with predictions; its last candidate has no score yet
+    predicted = [(0.9, 0.5), (0.2, 0.1), (0.4, 0.3), (0.8, None)]
+    second = [
+        replace(_cand(10 + i, score=y, status="ok" if y is not None else "unscored"), round=2, predicted_mean=p)
+        for i, (p, y) in enumerate(predicted)
+    ]
+    s1, s2 = metrics.round_summaries(rounds, first + second)
+    assert s1.prediction_spearman is None  # round 1 has no reward model yet
+    assert s2.prediction_spearman == pytest.approx(metrics.spearman([0.9, 0.2, 0.4], [0.5, 0.1, 0.3]))
+    assert s2.prediction_spearman == pytest.approx(1.0)
