@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from designer_app.gui.display_check import display_problem
 from designer_app.gui.warmup import Warmup
+from designer_app.resource_files import icon_path
 from designer_app.store import campaign_dir
 
 WARMUP_DELAY_MS = 300
@@ -32,15 +35,30 @@ def campaign_folder(spec: str, home: str | Path | None) -> Path:
     return path if (path / "campaign.db").exists() else campaign_dir(spec, home)
 
 
+def app_icon() -> QIcon:
+    """The application icon in every shipped size (the window, the task bar, the dock)."""
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        path = icon_path(size)
+        if path.exists():
+            icon.addFile(str(path))
+    return icon
+
+
 def main(argv: list[str] | None = None, home: str | Path | None = None) -> int:
     """Open the main window and run the event loop; returns the exit code."""
     args, qt_args = build_parser().parse_known_args(sys.argv[1:] if argv is None else argv)
     home = args.home or home
+    problem = None if QApplication.instance() else display_problem()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     from designer_app.gui.main_window import MainWindow  # after argument errors, before the window
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setOrganizationName("designer-app")
     app.setApplicationName("Designer")
+    app.setWindowIcon(app_icon())
     window = MainWindow(home=home)
     window.show()
     if args.campaign:
