@@ -73,6 +73,11 @@ def _fmt(v) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
+def _cell(v) -> str:
+    """A status-table cell: a dash where there is no value yet (not Python's "None")."""
+    return "–" if v is None else _fmt(v)
+
+
 def cmd_run(args) -> int:
     stop = {"flag": False}
 
@@ -110,7 +115,7 @@ def cmd_status(args) -> int:
         return 0
     print(f"{data['name']}: {data['method']} on {data['oracle']} ({data['domain']}) - {data['state']}")
     print(
-        f"oracle calls {data['oracle_calls']}/{data['budget']}, best so far {_fmt(data['best_so_far'])}"
+        f"oracle calls {data['oracle_calls']}/{data['budget']}, best so far {_cell(data['best_so_far'])}"
         + (f", regret {_fmt(data['regret'])}" if data["regret"] is not None else "")
     )
     print(
@@ -121,9 +126,9 @@ def cmd_status(args) -> int:
         secs = " ".join(f"{k}={v:.1f}" for k, v in r["seconds"].items())
         print(
             f"{r['index']:>5} {r['status']:<16} {r['n_candidates']:>5} {r['n_scored']:>6} {r['n_feasible']:>5} "
-            f"{r['n_unique']:>5} {_fmt(r['best']):>7} {_fmt(r['mean']):>7} {_fmt(r['prediction_gap']):>7} "
-            f"{_fmt(r.get('prediction_spearman')):>7} {_fmt(r['kl_to_prior']):>7} "
-            f"{_fmt(r.get('infeasible_fraction')):>6}  {secs}"
+            f"{r['n_unique']:>5} {_cell(r['best']):>7} {_cell(r['mean']):>7} {_cell(r['prediction_gap']):>7} "
+            f"{_cell(r.get('prediction_spearman')):>7} {_cell(r['kl_to_prior']):>7} "
+            f"{_cell(r.get('infeasible_fraction')):>6}  {secs}"
         )
         lab = {k: r.get(k) for k in ("n_pending", "n_failed", "n_replicated", "n_discarded", "rollbacks") if r.get(k)}
         if lab:

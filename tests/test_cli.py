@@ -79,6 +79,10 @@ def test_manual_lab_round_trip(tmp_path, tiny_prior, capsys):
     assert main(["--home", str(tmp_path), "run", "lab"]) == 0
     data = status(tmp_path, "lab", capsys)
     assert data["state"] == "awaiting_scores" and data["rounds"][0]["status"] == "awaiting_scores"
+    # the table shows a dash where nothing is measured yet, never Python's None
+    assert main(["--home", str(tmp_path), "status", "lab"]) == 0
+    table = capsys.readouterr().out
+    assert "None" not in table and "best so far –" in table
     batch = tmp_path / "batch.csv"
     assert main(["--home", str(tmp_path), "export", "lab", str(batch), "--round", "1"]) == 0
     rows = list(csv.DictReader(batch.open()))
