@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from designer_app.core.protocols import OK, OracleResult
 from designer_app.domains import chemistry
 from designer_app.oracles.errors import OracleSpecError
-from designer_app.oracles.kinds import OracleKind, OracleRequest, no_body
+from designer_app.oracles.kinds import OracleKind, OracleRequest, plain_kind
 from designer_app.oracles.results import describe_exception, failed
 
 INVALID_NOTE = "invalid molecule"
@@ -119,17 +119,8 @@ class BuiltinOracle:
 
 
 def _score_kind(name: str, order: int) -> OracleKind:
-    def build(request: OracleRequest) -> BuiltinOracle:
-        no_body(request)
-        return BuiltinOracle([name], name=request.spec)
-
-    return OracleKind(
-        name=name,
-        domains=("molecules",),
-        forms=((name, BUILTIN_SCORES[name].description),),
-        build=build,
-        example=name,
-        order=order,
+    return plain_kind(
+        name, ("molecules",), BUILTIN_SCORES[name].description, lambda spec: BuiltinOracle([name], name=spec), order
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from designer_app.core.protocols import OK, OracleResult
-from designer_app.oracles.kinds import OracleKind, OracleRequest, no_body
+from designer_app.oracles.kinds import OracleKind, plain_kind
 from designer_app.oracles.results import describe_exception, failed
 
 JPEG_QUALITY = 95  # DDPO's setting for its (in)compressibility rewards
@@ -120,17 +120,12 @@ class ImageOracle:
 
 
 def _image_kind(score_name: str, order: int) -> OracleKind:
-    def build(request: OracleRequest) -> ImageOracle:
-        no_body(request)
-        return ImageOracle(score_name, name=request.spec)
-
-    return OracleKind(
-        name=score_name,
-        domains=("images",),
-        forms=((score_name, IMAGE_SCORES[score_name].description),),
-        build=build,
-        example=score_name,
-        order=order,
+    return plain_kind(
+        score_name,
+        ("images",),
+        IMAGE_SCORES[score_name].description,
+        lambda spec: ImageOracle(score_name, name=spec),
+        order,
     )
 
 

@@ -65,6 +65,19 @@ class OracleKind:
         return not self.domains or str(domain).strip().lower() in self.domains
 
 
+def plain_kind(
+    name: str, domains: tuple[str, ...], description: str, make: Callable[[str], Oracle], order: int = 100
+) -> OracleKind:
+    """A kind that is a plain name (`qed`, `brightness`, `manual`, `rna-mfe`): nothing after ':', no options;
+    `make(spec)` returns the oracle named after the spec."""
+
+    def build(request: OracleRequest) -> Oracle:
+        no_body(request)
+        return make(request.spec)
+
+    return OracleKind(name=name, domains=domains, forms=((name, description),), build=build, example=name, order=order)
+
+
 def no_body(request: OracleRequest) -> None:
     """Refuse `KIND:anything` for a kind that is a plain name."""
     if request.body is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from designer_app.core.protocols import OracleResult
-from designer_app.oracles.kinds import OracleKind, OracleRequest, no_body
+from designer_app.oracles.kinds import plain_kind
 from designer_app.oracles.python_oracle import check_optimum
 
 
@@ -41,16 +41,10 @@ class ManualOracle:
         )
 
 
-def _build_manual(request: OracleRequest) -> ManualOracle:
-    no_body(request)
-    return ManualOracle(name=request.spec)
-
-
-MANUAL = OracleKind(
-    name="manual",
-    domains=(),
-    build=_build_manual,
-    example="manual",
+MANUAL = plain_kind(
+    "manual",
+    (),
+    "measurements are typed in or imported from a CSV (lab experiments)",
+    lambda spec: ManualOracle(name=spec),
     order=15,
-    forms=(("manual", "measurements are typed in or imported from a CSV (lab experiments)"),),
 )

@@ -24,7 +24,7 @@ from types import ModuleType
 
 from designer_app.core.protocols import OK, Oracle, OracleResult
 from designer_app.oracles.errors import OracleSpecError
-from designer_app.oracles.kinds import OracleKind, OracleRequest, no_body
+from designer_app.oracles.kinds import OracleKind, OracleRequest, plain_kind
 from designer_app.oracles.results import describe_exception, failed
 
 DOMAIN = "rna"
@@ -230,12 +230,6 @@ def _guarded(score_one: Callable[[str], OracleResult], item: str) -> OracleResul
 # Registration
 
 
-def build_mfe(request: OracleRequest) -> Oracle:
-    """`rna-mfe` (takes no body); the registry has checked the domain."""
-    no_body(request)
-    return RnaMfeOracle(name=request.spec)
-
-
 def build_structure(request: OracleRequest) -> Oracle:
     """`rna-structure:<TARGET>`, TARGET a preset name or a dot-bracket string."""
     if request.body is None or not request.body.strip():
@@ -256,17 +250,11 @@ def _preview(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-RNA_MFE = OracleKind(
-    name=MFE_KIND,
-    domains=(DOMAIN,),
-    forms=(
-        (
-            MFE_KIND,
-            "RNA stability: -MFE / length in kcal/mol per nucleotide (ViennaRNA, 37 °C), no known optimum",
-        ),
-    ),
-    build=build_mfe,
-    example=MFE_KIND,
+RNA_MFE = plain_kind(
+    MFE_KIND,
+    (DOMAIN,),
+    "RNA stability: -MFE / length in kcal/mol per nucleotide (ViennaRNA, 37 °C), no known optimum",
+    lambda spec: RnaMfeOracle(name=spec),
     order=40,
 )
 

@@ -10,6 +10,7 @@ training budget larger than one session is spent over several runs.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,26 @@ def save_phase(
         ema.copy_to(ema_model.parameters())
         save_weights(ema_model, work / f"{name}_ema.safetensors")
     update_state(work, **values)
+
+
+def save_latent_denoiser(
+    work: Path, model: torch.nn.Module, ema: Any, opt: torch.optim.Optimizer, step: int, elapsed: float, den_cfg: Any
+) -> None:
+    """Checkpoint the latent-diffusion phase of the molecule and sequence trainers: the denoiser, its EMA copy
+    and optimiser, with the step count, seconds and the denoiser's shape in the state."""
+    from designer_app.models.latent_denoiser import LatentDenoiser
+
+    save_phase(
+        work,
+        "denoiser",
+        model,
+        opt,
+        ema=ema,
+        ema_model=LatentDenoiser(den_cfg),
+        dm_step=step,
+        dm_seconds=elapsed,
+        dm_config=asdict(den_cfg),
+    )
 
 
 def restore_phase(

@@ -30,7 +30,13 @@ from designer_app.models.serialization import (
     pick_device,
     save_weights,
 )
-from designer_app.pretraining.harness import read_state, restore_phase, save_phase, write_state
+from designer_app.pretraining.harness import (
+    read_state,
+    restore_phase,
+    save_latent_denoiser,
+    save_phase,
+    write_state,
+)
 from designer_app.pretraining.molecule_checkpoints import load_autoencoder
 from designer_app.pretraining.molecule_data import MoleculeDataset, build_dataset, length_bucketed_batches, read_smiles
 
@@ -289,26 +295,10 @@ def train_diffusion(
             yield {"phase": "diffusion", "step": step, "seconds": round(elapsed), "loss": float(np.mean(losses))}
             losses.clear()
         if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
-            _checkpoint_dm(model, ema, opt, work, step, elapsed, den_cfg)
+            save_latent_denoiser(work, model, ema, opt, step, elapsed, den_cfg)
             last_ckpt = time.monotonic()
-    _checkpoint_dm(model, ema, opt, work, step, elapsed, den_cfg)
+    save_latent_denoiser(work, model, ema, opt, step, elapsed, den_cfg)
     yield {"phase": "diffusion", "step": step, "seconds": round(elapsed), "done": True}
-
-
-def _checkpoint_dm(model, ema, opt, work: Path, step: int, elapsed: float, den_cfg) -> None:
-    from designer_app.models.latent_denoiser import LatentDenoiser
-
-    save_phase(
-        work,
-        "denoiser",
-        model,
-        opt,
-        ema=ema,
-        ema_model=LatentDenoiser(den_cfg),
-        dm_step=step,
-        dm_seconds=elapsed,
-        dm_config=asdict(den_cfg),
-    )
 
 
 def export_prior(work: Path, out: Path, vocab: Vocab, cfg: MoleculePretrainConfig, props: np.ndarray) -> Path:

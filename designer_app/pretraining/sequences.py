@@ -26,7 +26,13 @@ from designer_app.models.latent_denoiser import DenoiserConfig, LatentDenoiser
 from designer_app.models.latent_diffusion import ScheduleConfig, denoising_loss, training_scheduler
 from designer_app.models.sequences.autoencoder import SequenceAutoencoder, SequenceAutoencoderConfig
 from designer_app.models.serialization import load_weights
-from designer_app.pretraining.harness import read_state, restore_phase, save_phase, update_state
+from designer_app.pretraining.harness import (
+    read_state,
+    restore_phase,
+    save_latent_denoiser,
+    save_phase,
+    update_state,
+)
 from designer_app.pretraining.sequence_data import SequenceDataset, property_names, sequence_properties
 from designer_app.pretraining.sequence_recipe import SequencePretrainConfig, SequenceRecipe, recipe_for
 
@@ -200,24 +206,10 @@ def train_diffusion(
             }
             losses.clear()
         if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
-            _checkpoint_dm(model, ema, opt, work, step, elapsed, den_cfg)
+            save_latent_denoiser(work, model, ema, opt, step, elapsed, den_cfg)
             last_ckpt = time.monotonic()
-    _checkpoint_dm(model, ema, opt, work, step, elapsed, den_cfg)
+    save_latent_denoiser(work, model, ema, opt, step, elapsed, den_cfg)
     yield {"phase": "diffusion", "step": step, "seconds": round(elapsed), "done": True}
-
-
-def _checkpoint_dm(model, ema, opt, work: Path, step: int, elapsed: float, den_cfg: DenoiserConfig) -> None:
-    save_phase(
-        work,
-        "denoiser",
-        model,
-        opt,
-        ema=ema,
-        ema_model=LatentDenoiser(den_cfg),
-        dm_step=step,
-        dm_seconds=elapsed,
-        dm_config=asdict(den_cfg),
-    )
 
 
 # ---- phase 4: export ----------------------------------------------------------------------------------

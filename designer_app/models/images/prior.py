@@ -30,7 +30,7 @@ from designer_app.domains import images as image_files
 from designer_app.models.diffusion_engine import DenoiserCheckpoints
 from designer_app.models.images.featuriser import FeaturiserConfig, ImageFeaturiser
 from designer_app.models.latent_diffusion import ScheduleConfig
-from designer_app.models.prior_folder import read_prior_folder, write_prior_folder
+from designer_app.models.prior_folder import WEIGHTS, PriorFolder, read_prior_folder, write_prior_folder
 from designer_app.models.serialization import load_tensors, save_tensors
 
 PRIOR_KIND = "designer-pixel-images"
@@ -244,7 +244,7 @@ class ImagePrior(DenoiserCheckpoints, nn.Module):
         cfg = json.loads(config_file.read_text()) if config_file.exists() else {}
         if cfg.get("kind") != PRIOR_KIND:
             return _load_diffusers_folder(cls, folder, device)
-        saved = read_prior_folder(folder, PRIOR_KIND, "an image prior")
+        saved = PriorFolder(cfg, load_tensors(folder / WEIGHTS))  # config.json was read above
         denoiser = UNetDenoiser(UNet2DModel.from_config(cfg["unet"]))
         denoiser.load_state_dict(saved.weights("denoiser"))
         featuriser = ImageFeaturiser(_featuriser_config(cfg["featuriser"]))
