@@ -22,7 +22,7 @@ from typing import Any
 
 from designer_app.bench_report import write_json
 from designer_app.campaigns import prior_campaign_defaults, with_recommendations
-from designer_app.config import CampaignConfig, ConfigError
+from designer_app.config import CampaignConfig, ConfigError, new_campaign_config
 from designer_app.core.methods import method_names
 
 
@@ -105,7 +105,7 @@ class BenchSpec:
         data = with_recommendations(data, self.overrides)
         if method == "non-adaptive" and self.rounds < 2:
             raise ConfigError("non-adaptive needs at least 2 rounds: make --budget at least twice --batch-size")
-        return CampaignConfig.from_json(data)
+        return new_campaign_config(data)
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,10 @@ def make_engine(cfg: CampaignConfig, folder: str | Path | None = None):
         domain = get_domain(cfg.domain)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    prior = load_prior(resolve_prior(cfg.prior, cfg.domain, cfg.workdir or None), cfg.domain)
+    prior_folder = resolve_prior(cfg.prior, cfg.domain, cfg.workdir or None)
+    prior = load_prior(prior_folder, cfg.domain)
     items_dir = Path(folder) / "items" if folder is not None else None
-    return DiffusionEngine(prior, domain, cfg, items_dir=items_dir)
+    return DiffusionEngine(prior, domain, cfg, items_dir=items_dir, prior_folder=prior_folder)
 
 
 def prior_campaign_defaults(prior: str, domain: str) -> dict:

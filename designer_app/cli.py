@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from designer_app import campaigns
-from designer_app.config import TOP_UP_PASSES, CampaignConfig, parse_overrides
+from designer_app.config import TOP_UP_PASSES, CampaignConfig, new_campaign_config, parse_overrides
 
 
 def _parse_set(values: list[str]) -> dict:
@@ -53,7 +53,7 @@ def cmd_new(args) -> int:
         if getattr(args, name) is not None:
             explicit[name] = getattr(args, name)
     # what the user said wins over what the prior recommends, which wins over the global defaults
-    cfg = CampaignConfig.from_json(campaigns.with_recommendations(data, explicit))
+    cfg = new_campaign_config(campaigns.with_recommendations(data, explicit))
     folder = campaigns.create(cfg, args.home)
     print(f"created campaign '{cfg.name}' at {folder}")
     print(f"  {cfg.method} on {cfg.oracle}: {cfg.rounds} rounds, budget {cfg.budget} oracle calls")
@@ -319,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PASSES",
         help="replace proposals that repeat a measured design (or are infeasible) by further samples, "
         f"so every round measures its full batch of new designs; up to PASSES extra sampling "
-        f"passes (default {TOP_UP_PASSES}; off unless given)",
+        f"passes (default {TOP_UP_PASSES}, on by default; --top-up 0 turns it off)",
     )
     new.add_argument(
         "--exploit-last",

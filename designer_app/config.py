@@ -28,10 +28,12 @@ from designer_app.config_migrations import MIGRATIONS
 
 # Version of the stored configuration format. Bump it with a registered step in config_migrations.py
 # whenever a stored file would otherwise load with a different meaning. 2: the first version that says
-# so (schema 1 files, which may lack fields added later, are upgraded by the 1 -> 2 step).
-SCHEMA_VERSION = 2
+# so (schema 1 files, which may lack fields added later, are upgraded by the 1 -> 2 step). 3: the `selection`
+# section and top-up on by default (schema 2 campaigns keep sampling their batch directly).
+SCHEMA_VERSION = 3
 
 BONUSES = ("gram", "ensemble-std")
+RANKING_MODELS = ("items", "latent")
 ANCHORS = ("previous", "prior")
 SCHEDULES = ("constant", "doubling")
 # Extra sampling passes `--top-up` and the wizard's "replace repeats" box turn on (config `top_up`): with
@@ -182,6 +184,36 @@ class EvolutionConfig:
 
 
 @dataclass(frozen=True)
+class SelectionConfig:
+    """How a round chooses its batch from a pool of the tuned model's samples (core/selection.py).
+
+    Attributes:
+        pool: pool size as a multiple of the batch; 1 = no pool: the batch is the model's first draw (how
+            campaigns of schema 2 and earlier ran). Only methods that select (seiko-*, greedy, non-adaptive)
+            use it, from round 2 on; the baselines propose as their definitions say.
+        diversity: weight of the near-neighbour penalty, in standard deviations of the pool's acquisition
+            per unit of similarity; 0 = plain top-batch by acquisition.
+        model: which reward model ranks the pool and annotates proposals: "items" (a Tanimoto GP on the
+            domain's item features: Morgan counts, one-hot letters and letter pairs; domains without item
+            features fall back to the latent model) or "latent" (the latent ensemble fine-tuning uses).
+        library: the `screen` baseline's library: a text file of items, one per line (a CSV's first column;
+            .gz allowed), relative to the campaign's workdir; "" = the prior's own library.txt.gz.
+    """
+
+    SECTION: ClassVar[str] = "selection"
+
+    pool: int = _setting(10, low=1, high=100, hint="1 = no pool, N = draw N x the batch and choose")
+    diversity: float = _setting(0.5, low=0, hint="0 = no diversity penalty")
+    model: str = "items"
+    library: str = ""
+
+    def __post_init__(self) -> None:
+        _validate(self)
+        if self.model not in RANKING_MODELS:
+            raise ConfigError(f"selection.model must be one of {', '.join(RANKING_MODELS)} (got {self.model!r})")
+
+
+@dataclass(frozen=True)
 class CampaignConfig:
     """A design campaign. Stored as JSON in the campaign database.
 
@@ -207,7 +239,8 @@ class CampaignConfig:
         top_up: extra sampling passes a round may draw so that it holds `batch_size` designs never
             measured before: proposals that repeat a stored design or are infeasible are replaced by
             further samples of the same model (0 = off: the round measures only its first draw's new
-            designs, and repeats cost nothing but a smaller batch).
+            designs, and repeats cost nothing but a smaller batch). On by default: every call buys
+            information.
         workdir: the folder relative paths in `oracle` (a python: file, where a command: runs) and `prior`
             are resolved against; `campaigns.create` records the folder the campaign was created from, so
             a run started anywhere measures with the same oracle ("" = the current folder, as before it
@@ -215,6 +248,7 @@ class CampaignConfig:
         reward: reward-model settings.
         finetune: fine-tuning settings.
         evolution: settings of the `ga` baseline.
+        selection: how a round chooses its batch from a pool (SelectionConfig).
         schema_version: version of this configuration format; always SCHEMA_VERSION (from_json upgrades
             older stored settings first).
     """
@@ -237,11 +271,12 @@ class CampaignConfig:
     seed: int = _setting(0, low=0)
     optimum: float | None = None
     sample_steps: int = _setting(25, low=2)
-    top_up: int = _setting(0, low=0, high=50, hint="0 = off, N = up to N extra sampling passes")
+    top_up: int = _setting(TOP_UP_PASSES, low=0, high=50, hint="0 = off, N = up to N extra sampling passes")
     workdir: str = ""
     reward: RewardConfig = field(default_factory=RewardConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
+    selection: SelectionConfig = field(default_factory=SelectionConfig)
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
@@ -260,6 +295,13 @@ class CampaignConfig:
             ),
             (not self._one_shot() or self.rounds >= 2, f"{self.method} needs at least 2 rounds"),
             (
+                not self._method_domains() or self.domain in self._method_domains(),
+                lambda: (
+                    f"method {self.method} designs {', '.join(self._method_domains())} only, not {self.domain}; "
+                    "for sequences use ga (`designer-app list methods`)"
+                ),
+            ),
+            (
                 self.finetune.grad_steps <= self.sample_steps,
                 f"finetune.grad_steps ({self.finetune.grad_steps}) must be <= sample_steps ({self.sample_steps})",
             ),
@@ -272,6 +314,12 @@ class CampaignConfig:
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message() if callable(message) else message)
+
+    def _method_domains(self) -> tuple[str, ...]:
+        """The domains the method can design (the registry's Method.domains); () = every domain."""
+        if self.method not in registry.METHODS:
+            return ()
+        return tuple(getattr(registry.METHODS.get(self.method), "domains", ()) or ())
 
     def _one_shot(self) -> bool:
         """Whether the method is a one-shot baseline (non-adaptive: the registry's Method.one_shot)."""
@@ -313,7 +361,17 @@ class CampaignConfig:
         data["reward"] = _build(RewardConfig, data.get("reward", {}))
         data["finetune"] = _build(FinetuneConfig, data.get("finetune", {}))
         data["evolution"] = _build(EvolutionConfig, data.get("evolution", {}))
+        data["selection"] = _build(SelectionConfig, data.get("selection", {}))
         return _build(cls, data)
+
+
+def new_campaign_config(data: dict[str, Any]) -> CampaignConfig:
+    """The configuration of a *new* campaign from settings a user gave (`new`, the wizard, `bench`): what
+    is left out takes today's defaults. Why not `from_json`: stored data without a version is the first
+    format, and its upgrade steps write down what campaigns of that time did (no pool, no top-up)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"campaign settings must be a JSON object of settings (got {data!r})")
+    return CampaignConfig.from_json({**data, "schema_version": data.get("schema_version", SCHEMA_VERSION)})
 
 
 def parse_overrides(

@@ -69,3 +69,18 @@ def _schema_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
             for key, value in values.items():
                 settings.setdefault(key, value)
     return data
+
+
+@migration(2)
+def _schema_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 3 added the `selection` section (a pool of samples and a choice from it) and turned top-up
+    on by default. A schema 2 campaign sampled its batch directly and ranked with the latent model, so it
+    gets pool 1, no diversity penalty and the latent model; its stored top_up is kept as it is (schema 2
+    files always store it)."""
+    settings = data.setdefault("selection", {})
+    if isinstance(settings, dict):
+        settings.setdefault("pool", 1)
+        settings.setdefault("diversity", 0.0)
+        settings.setdefault("model", "latent")
+    data.setdefault("top_up", 0)
+    return data

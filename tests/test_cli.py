@@ -36,13 +36,18 @@ def status(home, name, capsys):
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize("method", ["seiko-ucb", "seiko-bootstrap", "seiko-ts", "greedy", "non-adaptive", "pretrained"])
+@pytest.mark.parametrize(
+    "method", ["seiko-ucb", "seiko-bootstrap", "seiko-ts", "greedy", "non-adaptive", "pretrained", "graph-ga"]
+)
 def test_every_method_runs_end_to_end(method, tmp_path, tiny_prior, capsys):
     new(tmp_path, "m", tiny_prior, "--method", method, rounds="3", batch="10")
     assert main(["--home", str(tmp_path), "run", "m"]) == 0
     data = status(tmp_path, "m", capsys)
     assert data["state"] == "finished" and data["method"] == method
-    assert sum(r["n_candidates"] for r in data["rounds"]) == 30
+    # every round measures its full batch of new designs (top-up and selection are on by default)
+    assert data["oracle_calls"] == 30 and all(r["n_scored"] - r["n_candidates"] <= 0 for r in data["rounds"])
+    measured = [c for c in CampaignStore.open(campaign_dir("m", tmp_path)).candidates() if c.measured_here]
+    assert len(measured) == 30 and len({c.key for c in measured}) == 30
     assert data["oracle_calls"] == sum(r["n_scored"] for r in data["rounds"]) - _duplicates_scored(tmp_path)
     assert data["regret"] == pytest.approx(data["optimum"] - data["best_so_far"])
     for key in ("index", "status", "n_candidates", "n_scored", "n_feasible", "best", "mean"):
@@ -53,8 +58,9 @@ def test_every_method_runs_end_to_end(method, tmp_path, tiny_prior, capsys):
         assert kinds == []
         assert all(r["kl_to_prior"] is None for r in data["rounds"])
     else:
-        assert "reward" in kinds and ("denoiser" in kinds)
-        assert data["rounds"][0]["kl_to_prior"] >= 0  # over-optimisation watch is recorded
+        assert "reward" in kinds and ("denoiser" in kinds) == (method != "graph-ga")  # the GA never fine-tunes
+        if method != "graph-ga":
+            assert data["rounds"][0]["kl_to_prior"] >= 0  # over-optimisation watch is recorded
         later = [r for r in data["rounds"][1:] if r["predicted_mean"] is not None]
         assert later and all(
             r["prediction_gap"] == pytest.approx(r["predicted_mean"] - r["mean"], abs=1e-9) for r in later
@@ -192,10 +198,10 @@ def test_top_up_option_of_new(tmp_path, tiny_prior):
     new(tmp_path, "plain", tiny_prior)
     new(tmp_path, "default-passes", tiny_prior, "--top-up")
     new(tmp_path, "three", tiny_prior, "--top-up", "3")
-    passes = [
-        CampaignStore.open(campaign_dir(n, tmp_path)).config()["top_up"] for n in ("plain", "default-passes", "three")
-    ]
-    assert passes == [0, TOP_UP_PASSES, 3]
+    new(tmp_path, "off", tiny_prior, "--top-up", "0")
+    names = ("plain", "default-passes", "three", "off")
+    passes = [CampaignStore.open(campaign_dir(n, tmp_path)).config()["top_up"] for n in names]
+    assert passes == [TOP_UP_PASSES, TOP_UP_PASSES, 3, 0]  # on by default for new campaigns
     assert (
         main(["--home", str(tmp_path), "new", "bad", "--oracle", "qed", "--prior", str(tiny_prior), "--top-up", "99"])
         == 2

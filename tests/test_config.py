@@ -267,7 +267,7 @@ OLD_DNA_V1 = {
 
 
 def test_the_schema_version_was_bumped_and_every_older_version_has_a_step():
-    assert SCHEMA_VERSION == 2
+    assert SCHEMA_VERSION == 3
     assert CampaignConfig(name="x").to_json()["schema_version"] == SCHEMA_VERSION
     assert all(v in config_migrations.MIGRATIONS for v in range(1, SCHEMA_VERSION))
 
@@ -276,7 +276,9 @@ def test_a_v1_campaign_config_migrates_and_loads_unchanged():
     stored = json.loads(json.dumps(OLD_DNA_V1))
     cfg = CampaignConfig.from_json(stored)
     assert stored == OLD_DNA_V1  # the caller's dict is not changed
-    expected = {**OLD_DNA_V1, "schema_version": SCHEMA_VERSION}
+    # a campaign from before the pool selection keeps sampling its batch directly (the 2 -> 3 step)
+    old_selection = {"pool": 1, "diversity": 0.0, "model": "latent", "library": ""}
+    expected = {**OLD_DNA_V1, "selection": old_selection, "schema_version": SCHEMA_VERSION}
     assert cfg.to_json() == expected
     assert (cfg.top_up, cfg.workdir, cfg.finetune.steps, cfg.reward.hidden) == (8, "/tmp/oldcamp", 2, 8)
 
@@ -322,12 +324,12 @@ def test_a_damaged_schema_version_is_named(version):
 
 
 def test_a_config_object_is_always_of_the_current_schema():
-    with pytest.raises(ConfigError, match="schema_version must be 2"):
-        CampaignConfig(name="x", schema_version=1)
+    with pytest.raises(ConfigError, match="schema_version must be 3"):
+        CampaignConfig(name="x", schema_version=2)
 
 
 def test_from_json_applies_the_registered_steps_in_order(monkeypatch):
-    """A pretend schema 3 that renamed finetune.steps: a schema 1 dict goes through step 1 and then step 2."""
+    """A pretend schema 4 that renamed finetune.steps: a schema 1 dict goes through steps 1, 2 and then 3."""
     calls = []
 
     def rename_steps(data):
@@ -335,18 +337,30 @@ def test_from_json_applies_the_registered_steps_in_order(monkeypatch):
         data["finetune"]["steps"] = data["finetune"].pop("optimiser_steps")
         return data
 
-    monkeypatch.setattr(config_module, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(config_migrations.MIGRATIONS, 2, rename_steps)
+    monkeypatch.setattr(config_module, "SCHEMA_VERSION", 4)
+    monkeypatch.setitem(config_migrations.MIGRATIONS, 3, rename_steps)
     old = {"name": "x", "schema_version": 1, "finetune": {"optimiser_steps": 7}}
     cfg = CampaignConfig.from_json(old)
-    assert calls == [2]  # step 1 ran first and set version 2
-    assert cfg.finetune.steps == 7 and cfg.schema_version == 3 and cfg.top_up == 0
+    assert calls == [3]  # steps 1 and 2 ran first and set version 3
+    assert cfg.finetune.steps == 7 and cfg.schema_version == 4 and cfg.top_up == 0
 
 
 def test_a_missing_step_is_reported(monkeypatch):
-    monkeypatch.setattr(config_module, "SCHEMA_VERSION", 3)
-    with pytest.raises(ConfigError, match="no migration from config schema 2 to 3"):
+    monkeypatch.setattr(config_module, "SCHEMA_VERSION", 4)
+    with pytest.raises(ConfigError, match="no migration from config schema 3 to 4"):
         CampaignConfig.from_json({"name": "x", "schema_version": 1})
+
+
+def test_the_v2_step_keeps_old_campaigns_sampling_their_batch_and_their_top_up():
+    step = config_migrations.MIGRATIONS[2]
+    migrated = step({"name": "x", "top_up": 0, "schema_version": 2})
+    assert migrated["selection"] == {"pool": 1, "diversity": 0.0, "model": "latent"} and migrated["top_up"] == 0
+    kept = step({"name": "x", "top_up": 5, "selection": {"pool": 4}})
+    assert kept["selection"] == {"pool": 4, "diversity": 0.0, "model": "latent"} and kept["top_up"] == 5
+    cfg = CampaignConfig.from_json({"name": "x", "schema_version": 2, "top_up": 0})
+    assert (cfg.selection.pool, cfg.selection.model, cfg.top_up) == (1, "latent", 0)
+    fresh = CampaignConfig(name="x")  # a new campaign: pool selection and top-up on
+    assert (fresh.selection.pool, fresh.selection.model, fresh.top_up) == (10, "items", 8)
 
 
 def test_a_step_cannot_be_registered_twice():

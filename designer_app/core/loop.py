@@ -15,8 +15,10 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from designer_app.config import CampaignConfig
-from designer_app.core import methods, metrics
+from designer_app.core import methods, metrics, selection
 from designer_app.core.protocols import FAILED, Engine, Oracle, OracleResult, Proposal, Store
 from designer_app.core.records import (
     AWAITING,
@@ -182,15 +184,19 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
     model_path = str(store.checkpoint_path(model)) if model else None
     known = store.candidates(with_latents=False)  # keys and measured items only: no latent is needed
     stored_keys = {c.key for c in known if c.key}
+    measured = [(c.item, float(c.score)) for c in known if c.duplicate_of is None and c.item and c.score is not None]
 
     def draw(n: int, seed: int, known_keys: set[str]) -> Proposal:
-        if plan.evolve:  # the `ga` baseline breeds from what was measured instead of sampling
-            measured = [(c.item, c.score) for c in known if c.duplicate_of is None and c.item and c.score is not None]
-            return engine.evolve(n, measured, known_keys, seed, should_stop)
+        if plan.screen:  # the `screen` baseline measures random library items
+            return engine.screen(n, known_keys, seed)
+        if plan.evolve:  # the evolving baselines breed from what was measured instead of sampling
+            return engine.evolve(n, measured, known_keys, seed, should_stop, plan.operator)
         return engine.propose(n, model_path, seed, should_stop)
 
     seed = round_seed(cfg, index, seed_phase)
-    proposal = draw(batch, seed, stored_keys)
+    # SEIKO step 1 with selection: a pool of the tuned model's samples, the batch chosen from it
+    pool_size = batch * cfg.selection.pool if plan.select else batch
+    proposal = draw(pool_size, seed, stored_keys)
     if cfg.top_up:
         proposal, short = _top_up(proposal, batch, stored_keys, cfg.top_up, seed, draw, engine.key)
         if short:
@@ -201,7 +207,14 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
                 "(the sampler has concentrated: raise alpha, or lower beta/the learning rate)",
             )
     reward = store.latest_checkpoint(REWARD, before_round=index)
-    pred = engine.predict(str(store.checkpoint_path(reward)), proposal.latents, plan.acquisition) if reward else None
+    reward_path = str(store.checkpoint_path(reward)) if reward else None
+    pool_metrics: dict = {}
+    if plan.select:
+        proposal, pool_metrics, ranking = _choose(
+            engine, proposal, batch, measured, stored_keys, reward_path, plan, cfg, round_seed(cfg, index, 6)
+        )
+    else:
+        ranking = _annotate(engine, proposal, measured, reward_path, plan, cfg) if plan.fit else None
     candidates = [
         NewCandidate(
             item=item,
@@ -209,9 +222,9 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
             feasible=ok,
             reason=why,
             latent=latent,
-            predicted_mean=pred.mean[i] if pred else None,
-            predicted_std=pred.std[i] if pred else None,
-            acquisition=pred.acquisition[i] if pred else None,
+            predicted_mean=ranking.mean[i] if ranking else None,
+            predicted_std=ranking.std[i] if ranking else None,
+            acquisition=ranking.acquisition[i] if ranking else None,
         )
         for i, (item, latent, ok, why) in enumerate(
             zip(proposal.items, proposal.latents, proposal.feasible, proposal.reasons)
@@ -222,8 +235,98 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
         store.add_candidates(index, candidates, model.id if model else None)
     else:
         store.add_round(index, batch, candidates, model.id if model else None, seconds)
+    if pool_metrics:
+        store.add_round_metrics(index, pool_metrics)
     keys = [c.key for c in candidates if c.feasible]
     yield CandidatesProposed(index, len(candidates), len(keys), len(set(keys)), round(seconds, 3))
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """Predictions aligned with a proposal's candidates (None where a candidate was not ranked)."""
+
+    mean: list[float | None]
+    std: list[float | None]
+    acquisition: list[float | None]
+
+
+def _new_designs(proposal: Proposal, stored_keys: set[str], key: Callable[[str], str]) -> list[int]:
+    """Indices of the proposal's feasible designs that are neither stored nor earlier in the proposal."""
+    seen, out = set(stored_keys), []
+    for i, (item, ok) in enumerate(zip(proposal.items, proposal.feasible)):
+        k = key(item) if item and ok else ""
+        if k and k not in seen:
+            seen.add(k)
+            out.append(i)
+    return out
+
+
+def _annotate(engine: Engine, proposal: Proposal, measured, reward_path, plan, cfg) -> _Ranked | None:
+    """Predictions for a proposal measured as drawn (no selection), from the same model that would rank a
+    pool, so every method's batch Spearman (rank_r) is the same figure."""
+    fresh = _new_designs(proposal, set(), engine.key)
+    if not fresh:
+        return None
+    items = [proposal.items[i] or "" for i in fresh]
+    ranking = engine.rank(items, [proposal.latents[i] for i in fresh], measured, reward_path, plan.acquisition, 0)
+    if ranking is None:
+        return None
+    # a repeat within the draw gets its first occurrence's prediction (its score will be the original's)
+    by_key = {engine.key(proposal.items[i] or ""): j for j, i in enumerate(fresh)}
+    pick = [
+        by_key.get(engine.key(item)) if item and ok else None for item, ok in zip(proposal.items, proposal.feasible)
+    ]
+    return _Ranked(
+        mean=[ranking.mean[j] if j is not None else None for j in pick],
+        std=[ranking.std[j] if j is not None else None for j in pick],
+        acquisition=[ranking.acquisition[j] if j is not None else None for j in pick],
+    )
+
+
+def _choose(
+    engine: Engine, pool: Proposal, batch: int, measured, stored_keys: set[str], reward_path, plan, cfg, seed: int
+) -> tuple[Proposal, dict, _Ranked | None]:
+    """The batch chosen from `pool` (core/selection.py): only new, feasible, distinct designs are eligible,
+    ranked by the method's acquisition with the near-neighbour penalty. Returns the batch as a proposal,
+    the round's pool figures, and the batch's predictions. With no model to rank yet (nothing measured)
+    the batch is the pool's first new designs, i.e. plain sampling."""
+    fresh = _new_designs(pool, stored_keys, engine.key)
+    items = [pool.items[i] or "" for i in fresh]
+    latents = [pool.latents[i] for i in fresh]
+    ranking = engine.rank(items, latents, measured, reward_path, plan.acquisition, seed) if fresh else None
+    if ranking is None:
+        chosen = list(range(min(batch, len(fresh))))
+        sims = [0.0] * len(chosen)
+    else:
+        picked = selection.select_batch(
+            np.array(ranking.acquisition), batch, cfg.selection.diversity, ranking.similarity
+        )
+        chosen, sims = picked.chosen, picked.max_similarity
+    take = [fresh[j] for j in chosen]
+    out = Proposal(
+        items=[pool.items[i] for i in take],
+        latents=[pool.latents[i] for i in take],
+        feasible=[pool.feasible[i] for i in take],
+        reasons=[pool.reasons[i] for i in take],
+    )
+    figures = {
+        "pool_size": len(pool.items),
+        "pool_new": len(fresh),
+        "pool_infeasible": sum(not ok for ok in pool.feasible),
+        "batch_max_similarity": round(float(np.mean(sims)), 4) if sims else None,
+        "ranking_model": ranking.model if ranking else None,
+    }
+    if ranking is None:
+        return out, figures, None
+    return (
+        out,
+        figures,
+        _Ranked(
+            mean=[ranking.mean[j] for j in chosen],
+            std=[ranking.std[j] for j in chosen],
+            acquisition=[ranking.acquisition[j] for j in chosen],
+        ),
+    )
 
 
 def _top_up(

@@ -39,12 +39,20 @@ class MethodPlan:
         finetune: fine-tune the sampler after fitting.
         acquisition: the optimistic reward fine-tuning maximises (and proposals are annotated with).
         evolve: propose by recombining and mutating measured items (Engine.evolve) instead of sampling.
+        select: draw a pool of `selection.pool` x the batch and choose the batch from it by `acquisition`
+            with the diversity rule (core/selection.py), instead of measuring the first draw.
+        operator: how an evolving method breeds: "tokens" (AdaLead-style, models/evolution.py) or "graph"
+            (Graph GA on molecular graphs, models/molecules/graph_ga.py).
+        screen: propose random items of the screening library (Engine.screen) instead of sampling.
     """
 
     fit: bool
     finetune: bool
     acquisition: Acquisition
     evolve: bool = False
+    select: bool = False
+    operator: str = "tokens"
+    screen: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,11 @@ class Method:
         fit: fit the reward model after scoring.
         one_shot: spend all but the last batch on the prior and fine-tune once with the compute of every
             round (the non-adaptive baseline).
+        selects: from round 2 on, choose the batch from a pool of samples by the acquisition (the reward
+            model's optimism applied to what the tuned model generates); baselines do not.
+        operator: the breeding operator of an evolving method ("tokens" or "graph", see MethodPlan).
+        screen: every round measures random items of the screening library (the `screen` baseline).
+        domains: the domains the method can design; () = every domain.
         order: where the method is listed (lower first).
     """
 
@@ -72,6 +85,10 @@ class Method:
     evolve: bool = False
     fit: bool = True
     one_shot: bool = False
+    selects: bool = True
+    operator: str = "tokens"
+    screen: bool = False
+    domains: tuple[str, ...] = ()
     order: int = 100
 
     def plan(self, cfg: CampaignConfig, round_index: int) -> MethodPlan:
@@ -81,7 +98,12 @@ class Method:
             # Round 1 samples the prior like every method (a fair start); an evolving method's later rounds
             # evolve the measured items. The reward model is still fitted so the gap is comparable.
             return MethodPlan(
-                fit=self.fit, finetune=False, acquisition=Acquisition("mean"), evolve=self.evolve and round_index > 1
+                fit=self.fit,
+                finetune=False,
+                acquisition=Acquisition("mean"),
+                evolve=self.evolve and round_index > 1,
+                operator=self.operator,
+                screen=self.screen,
             )
         last = round_index >= len(cfg.batch_sizes())
         acq = self.acquisition(cfg, round_index)
@@ -89,7 +111,10 @@ class Method:
             # This fine-tune makes the model that proposes the last batch; nothing is fitted to what that
             # batch measures afterwards, so the bonus's exploration would be spent for no later round.
             acq = Acquisition("mean")
-        return MethodPlan(fit=True, finetune=not last, acquisition=acq)
+        select = self.selects and round_index > 1 and cfg.selection.pool > 1
+        if last and self.optimistic and cfg.exploit_last:
+            acq = Acquisition("mean")  # the last batch teaches no later round: choose it by the mean
+        return MethodPlan(fit=True, finetune=not last, acquisition=acq, select=select)
 
 
 def _ucb(cfg: CampaignConfig, round_index: int) -> Acquisition:
@@ -136,14 +161,40 @@ NON_ADAPTIVE = Method(
     order=50,
 )
 PRETRAINED = Method(
-    "pretrained", "only sample the shipped prior (the floor every method must beat)", None, fit=False, order=60
+    "pretrained",
+    "only sample the shipped prior (the floor every method must beat)",
+    None,
+    fit=False,
+    selects=False,
+    order=60,
 )
 GA = Method(
     "ga",
     "AdaLead-style evolution: recombine and mutate the best measured items (baseline, no fine-tuning)",
     None,
     evolve=True,
+    selects=False,
     order=70,
+)
+
+GRAPH_GA = Method(
+    "graph-ga",
+    "Graph GA (Jensen 2019): crossover and mutation of the best measured molecules' graphs (baseline)",
+    None,
+    evolve=True,
+    selects=False,
+    operator="graph",
+    domains=("molecules",),
+    order=75,
+)
+SCREEN = Method(
+    "screen",
+    "score random items of a library (the prior's training data, or selection.library): the screening floor",
+    None,
+    fit=False,
+    selects=False,
+    screen=True,
+    order=80,
 )
 
 

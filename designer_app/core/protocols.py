@@ -71,6 +71,26 @@ class Prediction:
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """How the reward model ranks a pool of new designs before any is measured (core/selection.py).
+
+    Attributes:
+        mean: predicted reward per pool member.
+        std: its uncertainty (posterior std or ensemble spread).
+        acquisition: the method's acquisition value per pool member (higher = choose first).
+        model: which model ranked: "items" (GP on item features) or "latent" (the latent ensemble).
+        similarity: (idx_a (A,), idx_b (B,)) -> (A, B) similarities in [0, 1] between pool members, for the
+            selection's diversity rule.
+    """
+
+    mean: list[float]
+    std: list[float]
+    acquisition: list[float]
+    model: str
+    similarity: Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
 class FitReport:
     """What fitting the reward model measured.
 
@@ -118,9 +138,15 @@ class Engine(Protocol):
         known_keys: set[str],
         seed: int,
         should_stop: Callable[[], bool],
+        operator: str = "tokens",
     ) -> Proposal:
-        """The `ga` baseline: n new candidates bred from measured (item, score) pairs, none whose key
-        is in `known_keys`, encoded into the sampler's space like sampled ones."""
+        """The evolving baselines: n new candidates bred from measured (item, score) pairs by `operator`
+        ("tokens": `ga`, "graph": `graph-ga`), none whose key is in `known_keys`, encoded into the sampler's
+        space like sampled ones."""
+        ...
+
+    def screen(self, n: int, known_keys: set[str], seed: int) -> Proposal:
+        """The `screen` baseline: n random new items of the screening library."""
         ...
 
     def encode_items(self, items: Sequence[str]) -> list[list[float] | None]: ...
@@ -138,6 +164,21 @@ class Engine(Protocol):
         ...
 
     def predict(self, reward_path: str, latents: list[list[float]], acquisition: Any) -> Prediction: ...
+
+    def rank(
+        self,
+        items: Sequence[str],
+        latents: list[list[float]],
+        measured: Sequence[tuple[str, float]],
+        reward_path: str | None,
+        acquisition: Any,
+        seed: int,
+    ) -> Ranking | None:
+        """Rank a pool of new designs (`items` with their sampler `latents`) by the method's `acquisition`:
+        with the item model fitted on `measured` (item, score) pairs where the domain has item features
+        (and the campaign's selection.model is "items"), else with the latent reward model at `reward_path`;
+        None when neither can rank yet."""
+        ...
 
     def finetune(
         self,

@@ -8,9 +8,11 @@ pretrain` runs - is read from these fields, never from a list of domain names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+
+import numpy as np
 
 # How the window draws an item of the domain (gui/depiction.py).
 STRUCTURE = "structure"  # a 2D chemical structure (RDKit)
@@ -70,3 +72,9 @@ class Domain:
     def key(self, item: str | None) -> str:
         """Equal keys = the same design (the loop never measures a key twice)."""
         raise NotImplementedError
+
+    def item_features(self, items: Sequence[str]) -> np.ndarray | None:
+        """(N, F) non-negative features of items for the item reward model (models/item_model.py), the
+        features the field ranks such items by; None when the domain has none (the loop then ranks a pool
+        with the latent reward model). All items of one call get features of the same width."""
+        return None

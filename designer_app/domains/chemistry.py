@@ -129,6 +129,25 @@ def descriptor_matrix(smiles_list: Sequence[str]) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def _morgan_generator(radius: int, size: int):
+    from rdkit.Chem import rdFingerprintGenerator
+
+    return rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=size)
+
+
+def morgan_counts(smiles_list: Sequence[str], radius: int = 2, size: int = 2048) -> np.ndarray:
+    """(N, size) float32 Morgan count fingerprints (ECFP4-like at radius 2, folded to `size` bits); a row of
+    zeros for an invalid molecule. Counts, not bits: two and three phenyl rings are different molecules."""
+    generator = _morgan_generator(radius, size)
+    out = np.zeros((len(smiles_list), size), dtype=np.float32)
+    for i, smiles in enumerate(smiles_list):
+        mol = mol_from_smiles(smiles) if smiles else None
+        if mol is not None:
+            out[i] = generator.GetCountFingerprintAsNumPy(mol)
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def _pains_catalog():
     from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams

@@ -3,7 +3,10 @@ parses and sanitises the molecule and it has at least two heavy atoms."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from designer_app.domains import chemistry
 from designer_app.domains.base import STRUCTURE, Domain
@@ -36,6 +39,10 @@ class MoleculeDomain(Domain):
 
     def key(self, item: str | None) -> str:
         return item or ""
+
+    def item_features(self, items: Sequence[str]) -> np.ndarray:
+        """Morgan count fingerprints, radius 2, 2,048 folded bits (what a Tanimoto-kernel GP reads)."""
+        return chemistry.morgan_counts(items)
 
 
 MOLECULES = MoleculeDomain(

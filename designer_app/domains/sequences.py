@@ -12,7 +12,10 @@ both equally: the key is the lexicographically smaller of the two strands. A pro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from designer_app.domains.base import LETTERS, Domain
 
@@ -66,6 +69,37 @@ class SequenceDomain(Domain):
         if self.double_stranded:
             return min(item, reverse_complement(item))
         return item
+
+    def item_features(self, items: Sequence[str]) -> np.ndarray:
+        """Per-position one-hot letters followed by counts of gapped letter pairs (see sequence_features), of
+        the key's strand for DNA, so that a sequence and its reverse complement (one design) look the same."""
+        return sequence_features([self.key(s) for s in items], self.alphabet)
+
+
+# Gaps of the letter-pair counts: a pair (a, b, d) counts "letter a, then letter b d positions later". Why:
+# binding sites and the spaced motifs of an Ehrlich function are such pairs anywhere in the sequence, which
+# per-position letters alone describe only position by position.
+PAIR_GAPS = (1, 2, 3, 4)
+
+
+def sequence_features(items: Sequence[str], alphabet: str, gaps: Sequence[int] = PAIR_GAPS) -> np.ndarray:
+    """(N, L * V + V * V * len(gaps)) float32: one-hot letters of every position up to the longest item's
+    length L (shorter items are zero beyond their end), then the gapped-pair counts. Letters outside the
+    alphabet are left out."""
+    index = {letter: i for i, letter in enumerate(alphabet)}
+    v = len(alphabet)
+    length = max((len(s) for s in items), default=0)
+    onehot = np.zeros((len(items), length, v), dtype=np.float32)  # (N, L, V)
+    pairs = np.zeros((len(items), len(gaps), v, v), dtype=np.float32)  # (N, G, V, V)
+    for n, seq in enumerate(items):
+        codes = np.array([index.get(letter, -1) for letter in seq], dtype=np.int64)
+        ok = codes >= 0
+        onehot[n, np.nonzero(ok)[0], codes[ok]] = 1.0
+        for g, gap in enumerate(gaps):
+            a, b = codes[:-gap], codes[gap:]
+            both = (a >= 0) & (b >= 0)
+            np.add.at(pairs[n, g], (a[both], b[both]), 1.0)
+    return np.concatenate([onehot.reshape(len(items), -1), pairs.reshape(len(items), -1)], axis=1)
 
 
 NUCLEOTIDE_COLOURS = {"A": "#2ca02c", "C": "#1f77b4", "G": "#ff8c00", "T": "#d62728", "U": "#d62728"}

@@ -64,7 +64,7 @@ def build_config(values: dict, overrides: dict, recommended: dict | None = None)
     ConfigError says what is wrong."""
     data = campaigns.merge_settings(campaigns.merge_settings(recommended or {}, values), overrides)
     try:
-        return CampaignConfig.from_json(data)
+        return config.new_campaign_config(data)
     except ConfigError:
         raise
     except (TypeError, ValueError) as exc:  # a text where a number belongs, from the advanced box
@@ -360,6 +360,7 @@ class MethodPage(QWizardPage):
             "the round draws further samples from the same model until it holds the full batch of new designs "
             f"(up to {TOP_UP_PASSES} extra passes), so the lab gets the batch size it planned for."
         )
+        self.top_up.setChecked(defaults.top_up > 0)
         self.exploit_last = QCheckBox("Last batch: best guesses, no exploration")
         self.exploit_last.setToolTip(
             "The optimistic methods fine-tune towards mean + bonus so that each batch also teaches the reward "

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from designer_app.config import CampaignConfig
-from designer_app.core.protocols import FinetuneStep, FitReport, Prediction, Proposal
+from designer_app.core.protocols import FinetuneStep, FitReport, Prediction, Proposal, Ranking
 from designer_app.models.finetune import seiko_finetune
 from designer_app.models.latent_diffusion import ScheduleConfig, sample, sample_with_kl
 from designer_app.models.reward import RewardEnsemble, fit_ensemble
@@ -84,6 +84,7 @@ class DiffusionEngine:
         domain: the domain object (designer_app.domains.get_domain): canonical_item, feasibility.
         cfg: the campaign configuration (sample steps, alpha, reward and fine-tune settings).
         items_dir: where priors whose items are files (images) write them.
+        prior_folder: the prior's folder, where the `screen` baseline finds the prior's library.
     """
 
     def __init__(
@@ -93,11 +94,13 @@ class DiffusionEngine:
         cfg: CampaignConfig,
         items_dir: Path | None = None,
         device: torch.device | None = None,
+        prior_folder: Path | None = None,
     ):
         self.prior = prior
         self.domain = domain
         self.cfg = cfg
         self.items_dir = items_dir
+        self.prior_folder = prior_folder
         self.device = device or pick_device()
         self.prior.to(self.device)
 
@@ -146,13 +149,35 @@ class DiffusionEngine:
         known_keys: set[str],
         seed: int,
         should_stop: Callable[[], bool],
+        operator: str = "tokens",
     ) -> Proposal:
-        """The `ga` baseline's proposal: recombine and mutate the best measured (item, score) pairs,
-        skipping designs whose key is in `known_keys` (see models/evolution.py)."""
-        from designer_app.models.evolution import Scored, evolve_proposal
+        """An evolving baseline's proposal: recombine and mutate the best measured (item, score) pairs,
+        skipping designs whose key is in `known_keys`: AdaLead-style on tokens (`ga`, models/evolution.py)
+        or on molecular graphs (`graph-ga`, models/molecules/graph_ga.py)."""
+        from designer_app.models.evolution import Scored, evolve_proposal, graph_proposal
 
         scored = [Scored(item, float(score)) for item, score in measured]
+        if operator == "graph":
+            return graph_proposal(self, n, scored, set(known_keys), seed, should_stop)
         return evolve_proposal(self, n, scored, set(known_keys), seed, should_stop)
+
+    def screen(self, n: int, known_keys: set[str], seed: int) -> Proposal:
+        """The `screen` baseline's proposal: `n` random, new items of the library (models/library.py), encoded
+        into the sampler's space where the prior can represent them."""
+        from designer_app.models.library import draw_from_library, library_path, read_library
+
+        path = library_path(self.cfg.selection.library, self.prior_folder, self.cfg.workdir or None)
+        items = draw_from_library(
+            read_library(path), n, set(known_keys), seed, lambda text: self.canonical_item(text)[0], self.key
+        )
+        latents = self.encode_items(items) if items else []
+        checks = [self.domain.feasibility(item) for item in items]
+        return Proposal(
+            items=list(items),
+            latents=list(latents),  # type: ignore[arg-type]  # None where the prior cannot represent an item
+            feasible=[ok for ok, _ in checks],
+            reasons=[why for _, why in checks],
+        )
 
     # ---- SEIKO step 3: Fit ---------------------------------------------------------------------
     @torch.no_grad()
@@ -182,6 +207,28 @@ class DiffusionEngine:
             mean, std = reward.mean_std(feats)
             acq = reward.optimistic(feats, acquisition.kind, acquisition.beta, acquisition.head)
         return Prediction(mean.cpu().tolist(), std.cpu().tolist(), acq.cpu().tolist())
+
+    def rank(
+        self,
+        items: Sequence[str],
+        latents: list[list[float]],
+        measured: Sequence[tuple[str, float]],
+        reward_path: str | None,
+        acquisition,
+        seed: int,
+    ) -> Ranking | None:
+        """The pool's ranking for the selection (core/selection.py): the item GP where it applies, else the
+        latent ensemble with a latent-distance similarity."""
+        from designer_app.models.item_model import latent_similarity, rank_items
+
+        if self.cfg.selection.model == "items":
+            ranking = rank_items(self.domain, measured, items, acquisition, self.cfg.reward.n_heads, seed)
+            if ranking is not None:
+                return ranking
+        if reward_path is None or not latents:
+            return None
+        pred = self.predict(reward_path, latents, acquisition)
+        return Ranking(pred.mean, pred.std, pred.acquisition, "latent", latent_similarity(latents))
 
     # ---- SEIKO step 4: Fine-tune ---------------------------------------------------------------
     def finetune(

@@ -261,3 +261,37 @@ def evolve_proposal(
         feasible=proposal.feasible + fill.feasible,
         reasons=proposal.reasons + fill.reasons,
     )
+
+
+def graph_proposal(
+    engine,
+    n: int,
+    measured: Sequence[Scored],
+    known_keys: set[str],
+    seed: int,
+    should_stop: Callable[[], bool] = lambda: False,
+):
+    """The `graph-ga` baseline's batch: Graph GA children of the measured molecules (models/molecules/
+    graph_ga.py), encoded into the sampler's space where the prior's vocabulary can represent them (the
+    others keep no latent: nothing fine-tunes on them), the rest filled from the prior like `ga`."""
+    from designer_app.core.protocols import Proposal
+    from designer_app.models.molecules.graph_ga import graph_ga_children
+
+    key = getattr(engine.domain, "key", None) or (lambda item: item)
+    children = graph_ga_children(
+        [(s.item, s.score) for s in measured], n, set(known_keys), key, seed, should_stop=should_stop
+    )
+    latents = engine.encode_items(children) if children else []
+    checks = [engine.domain.feasibility(item) for item in children]
+    proposal = Proposal(
+        items=list(children), latents=list(latents), feasible=[ok for ok, _ in checks], reasons=[w for _, w in checks]
+    )
+    if len(children) >= n:
+        return proposal
+    fill = engine.propose(n - len(children), None, seed + 1, should_stop)
+    return Proposal(
+        items=proposal.items + fill.items,
+        latents=proposal.latents + fill.latents,
+        feasible=proposal.feasible + fill.feasible,
+        reasons=proposal.reasons + fill.reasons,
+    )

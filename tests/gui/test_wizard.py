@@ -34,7 +34,7 @@ def test_wizard_creates_and_opens_a_campaign(window, qtbot, tiny_prior, home):
     page.alpha.setValue(0.05)
     page.beta.setValue(2.0)
     page.seed.setValue(7)
-    assert not page.top_up.isChecked()
+    assert page.top_up.isChecked()  # on by default: every call buys a new design
     page.top_up.setChecked(True)
     assert not page.exploit_last.isChecked() and page.exploit_last.isEnabled()
     page.exploit_last.setChecked(True)

@@ -156,7 +156,8 @@ def test_ga_campaign_evolves_without_finetuning(tmp_path, tiny_prior, capsys):
     capsys.readouterr()
     assert main(["--home", str(tmp_path), "status", "g", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["state"] == "finished" and [r["n_candidates"] for r in data["rounds"]] == [10, 10, 10]
+    assert data["state"] == "finished" and data["oracle_calls"] == 30  # three full batches of new designs
+    assert all(r["n_candidates"] >= 10 for r in data["rounds"])
     assert all(0 <= r["infeasible_fraction"] <= 1 for r in data["rounds"])
     store = CampaignStore.open(campaign_dir("g", tmp_path))
     assert {c.kind for c in store.checkpoints()} == {"reward"}
