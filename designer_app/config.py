@@ -196,6 +196,8 @@ class SelectionConfig:
         model: which reward model ranks the pool and annotates proposals: "items" (a Tanimoto GP on the
             domain's item features: Morgan counts, one-hot letters and letter pairs; domains without item
             features fall back to the latent model) or "latent" (the latent ensemble fine-tuning uses).
+        distil: samples of the model about to be fine-tuned that the item model labels (its mean) for the
+            latent reward model fine-tuning maximises, beside the measured labels; 0 = labels only.
         library: the `screen` baseline's library: a text file of items, one per line (a CSV's first column;
             .gz allowed), relative to the campaign's workdir; "" = the prior's own library.txt.gz.
     """
@@ -206,6 +208,7 @@ class SelectionConfig:
     diversity: float = _setting(0.5, low=0, hint="0 = no diversity penalty")
     model: str = "items"
     library: str = ""
+    distil: int = _setting(0, low=0, high=100_000, hint="0 = fit the latent model on the labels only")
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -82,5 +82,6 @@ def _schema_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
         settings.setdefault("pool", 1)
         settings.setdefault("diversity", 0.0)
         settings.setdefault("model", "latent")
+        settings.setdefault("distil", 0)
     data.setdefault("top_up", 0)
     return data

@@ -48,6 +48,12 @@ def test_every_method_runs_end_to_end(method, tmp_path, tiny_prior, capsys):
     assert data["oracle_calls"] == 30 and all(r["n_scored"] - r["n_candidates"] <= 0 for r in data["rounds"])
     measured = [c for c in CampaignStore.open(campaign_dir("m", tmp_path)).candidates() if c.measured_here]
     assert len(measured) == 30 and len({c.key for c in measured}) == 30
+    # the methods that select choose rounds 2 and 3 from a pool of 10 x the batch, ranked by the item model
+    selects = method not in ("pretrained", "graph-ga")
+    for r in data["rounds"][1:]:
+        assert (r["selection"].get("pool_size", 0) >= 100) == selects, r["selection"]
+        if selects:
+            assert r["selection"]["ranking_model"] == "items" and r["n_candidates"] == 10
     assert data["oracle_calls"] == sum(r["n_scored"] for r in data["rounds"]) - _duplicates_scored(tmp_path)
     assert data["regret"] == pytest.approx(data["optimum"] - data["best_so_far"])
     for key in ("index", "status", "n_candidates", "n_scored", "n_feasible", "best", "mean"):

@@ -461,6 +461,33 @@ def training_data(campaign: Campaign) -> tuple[list[list[float]], list[float]]:
     return latents, values
 
 
+def _distillation_data(campaign: Campaign, index: int, should_stop) -> tuple[list[list[float]], list[float]]:
+    """Samples of the model fine-tuning starts from, labelled by the item model's mean (config
+    `selection.distil`). Why: fine-tuning needs a reward that is differentiable in the sampler's space,
+    but the latent ensemble fitted on the labels alone ranks the sampler's own designs far worse than the
+    GP on item features (Spearman 0.36 against 0.87 on 500 MPO labels); fitted on thousands of the GP's
+    predictions as well, it follows the better model where the sampler actually goes. Empty when the item
+    model cannot rank (no item features, or the campaign ranks with the latent model)."""
+    cfg, store, engine = campaign.config, campaign.store, campaign.engine
+    current = store.latest_checkpoint(DENOISER, before_round=index + 1)
+    model_path = str(store.checkpoint_path(current)) if current else None
+    draw = engine.propose(cfg.selection.distil, model_path, round_seed(cfg, index, 7), should_stop)
+    keep = [i for i, (item, ok) in enumerate(zip(draw.items, draw.feasible)) if item and ok]
+    known = store.candidates(with_latents=False)
+    measured = [(c.item, float(c.score)) for c in known if c.duplicate_of is None and c.item and c.score is not None]
+    ranking = engine.rank(
+        [draw.items[i] or "" for i in keep],
+        [draw.latents[i] for i in keep],
+        measured,
+        None,
+        methods.Acquisition("mean"),
+        round_seed(cfg, index, 8),
+    )
+    if ranking is None or ranking.model != "items":
+        return [], []
+    return [draw.latents[i] for i in keep], [float(v) for v in ranking.mean]
+
+
 def _fit(campaign: Campaign, index: int, plan, should_stop) -> Iterator[Event]:
     cfg, store = campaign.config, campaign.store
     if not plan.fit:
@@ -468,6 +495,11 @@ def _fit(campaign: Campaign, index: int, plan, should_stop) -> Iterator[Event]:
         return
     t0 = time.monotonic()
     latents, values = training_data(campaign)
+    distilled = 0
+    if plan.finetune and cfg.selection.distil > 0 and len(values) >= 2:
+        extra_latents, extra_values = _distillation_data(campaign, index, should_stop)
+        latents, values, distilled = latents + extra_latents, values + extra_values, len(extra_values)
+        store.add_round_metrics(index, {"distilled": distilled})
     if len(values) < 2:
         yield LogMessage("warning", f"round {index}: only {len(values)} scored candidates, reward model not fitted")
         store.set_status(index, FITTED)

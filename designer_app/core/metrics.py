@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from designer_app.core.records import AWAITING, DONE, CandidateRecord, RoundRecord, RoundSummary, finite
+from designer_app.core.records import (
+    AWAITING,
+    DONE,
+    SELECTION_FIGURES,
+    CandidateRecord,
+    RoundRecord,
+    RoundSummary,
+    finite,
+)
 
 # What `status` and the window say about a campaign as a whole (see campaign_state).
 NEW, IN_PROGRESS, AWAITING_SCORES, FINISHED = "new", "in_progress", "awaiting_scores", "finished"
@@ -54,6 +62,7 @@ def round_summaries(rounds: Sequence[RoundRecord], candidates: Sequence[Candidat
                 prediction_spearman=ranking,
                 kl_to_prior=r.metrics.get("kl_to_prior"),
                 infeasible_fraction=infeasible_fraction(cands),
+                selection={k: r.metrics[k] for k in SELECTION_FIGURES if k in r.metrics},
             )
         )
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 # Round statuses, in order. Each transition is one committed transaction, so a crash resumes from
 # the last status that was written.
@@ -131,7 +132,10 @@ class RoundSummary:
     the reward model ranked the batch before it was measured (the honest figure of its quality, since the
     batch was chosen by it and never trained on);
     kl_to_prior is the KL of the model fine-tuned after this round to the shipped prior;
-    infeasible_fraction is the share of proposals the domain or the oracle judged infeasible."""
+    infeasible_fraction is the share of proposals the domain or the oracle judged infeasible;
+    selection holds the batch choice's figures when the round chose from a pool (SELECTION_FIGURES: pool
+    size, new designs in it, infeasible samples in it, the batch's mean largest similarity to a design chosen
+    before it, which model ranked) and `distilled`, the samples the item model labelled for the fit."""
 
     index: int
     status: str
@@ -149,6 +153,10 @@ class RoundSummary:
     prediction_spearman: float | None = None
     kl_to_prior: float | None = None
     infeasible_fraction: float | None = None
+    selection: dict[str, Any] = field(default_factory=dict)
+
+
+SELECTION_FIGURES = ("pool_size", "pool_new", "pool_infeasible", "batch_max_similarity", "ranking_model", "distilled")
 
 
 def finite(values) -> list[float]:
