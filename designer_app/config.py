@@ -198,6 +198,12 @@ class SelectionConfig:
             features fall back to the latent model) or "latent" (the latent ensemble fine-tuning uses).
         distil: samples of the model about to be fine-tuned that the item model labels (its mean) for the
             latent reward model fine-tuning maximises, beside the measured labels; 0 = labels only.
+        local: the fraction of the pool the tuned model draws near the best measured designs (partial
+            diffusion from their noised latents, Engine.propose_near) instead of from pure noise; 0 = fresh
+            samples only. Off by default: at 0.5 it changed no result we measured (docs/benchmarks.md).
+        local_strength: how far those starts are noised: the fraction of the sampling steps re-run (small =
+            close variations, 1 = a fresh sample).
+        local_starts: how many of the best measured designs start those draws.
         library: the `screen` baseline's library: a text file of items, one per line (a CSV's first column;
             .gz allowed), relative to the campaign's workdir; "" = the prior's own library.txt.gz.
     """
@@ -209,6 +215,9 @@ class SelectionConfig:
     model: str = "items"
     library: str = ""
     distil: int = _setting(0, low=0, high=100_000, hint="0 = fit the latent model on the labels only")
+    local: float = _setting(0.0, low=0, high=1, hint="0 = only fresh samples in the pool")
+    local_strength: float = _setting(0.4, above=0, high=1, hint="the fraction of sampling steps re-run")
+    local_starts: int = _setting(32, low=1)
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -83,5 +83,6 @@ def _schema_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
         settings.setdefault("diversity", 0.0)
         settings.setdefault("model", "latent")
         settings.setdefault("distil", 0)
+        settings.setdefault("local", 0.0)
     data.setdefault("top_up", 0)
     return data

@@ -13,6 +13,7 @@ from designer_app.config import (
     EvolutionConfig,
     FinetuneConfig,
     RewardConfig,
+    SelectionConfig,
 )
 
 
@@ -277,7 +278,8 @@ def test_a_v1_campaign_config_migrates_and_loads_unchanged():
     cfg = CampaignConfig.from_json(stored)
     assert stored == OLD_DNA_V1  # the caller's dict is not changed
     # a campaign from before the pool selection keeps sampling its batch directly (the 2 -> 3 step)
-    old_selection = {"pool": 1, "diversity": 0.0, "model": "latent", "library": "", "distil": 0}
+    old_selection = {**dataclasses.asdict(SelectionConfig()), "pool": 1, "diversity": 0.0, "model": "latent"}
+    assert (old_selection["distil"], old_selection["local"]) == (0, 0.0)
     expected = {**OLD_DNA_V1, "selection": old_selection, "schema_version": SCHEMA_VERSION}
     assert cfg.to_json() == expected
     assert (cfg.top_up, cfg.workdir, cfg.finetune.steps, cfg.reward.hidden) == (8, "/tmp/oldcamp", 2, 8)
@@ -355,11 +357,14 @@ def test_the_v2_step_keeps_old_campaigns_sampling_their_batch_and_their_top_up()
     step = config_migrations.MIGRATIONS[2]
     migrated = step({"name": "x", "top_up": 0, "schema_version": 2})
     assert (
-        migrated["selection"] == {"pool": 1, "diversity": 0.0, "model": "latent", "distil": 0}
+        migrated["selection"] == {"pool": 1, "diversity": 0.0, "model": "latent", "distil": 0, "local": 0.0}
         and migrated["top_up"] == 0
     )
     kept = step({"name": "x", "top_up": 5, "selection": {"pool": 4}})
-    assert kept["selection"] == {"pool": 4, "diversity": 0.0, "model": "latent", "distil": 0} and kept["top_up"] == 5
+    assert (
+        kept["selection"] == {"pool": 4, "diversity": 0.0, "model": "latent", "distil": 0, "local": 0.0}
+        and kept["top_up"] == 5
+    )
     cfg = CampaignConfig.from_json({"name": "x", "schema_version": 2, "top_up": 0})
     assert (cfg.selection.pool, cfg.selection.model, cfg.top_up) == (1, "latent", 0)
     fresh = CampaignConfig(name="x")  # a new campaign: pool selection and top-up on

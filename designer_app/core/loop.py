@@ -196,9 +196,20 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
     seed = round_seed(cfg, index, seed_phase)
     # SEIKO step 1 with selection: a pool of the tuned model's samples, the batch chosen from it
     pool_size = batch * cfg.selection.pool if plan.select else batch
-    proposal = draw(pool_size, seed, stored_keys)
+    n_local = round(pool_size * cfg.selection.local) if plan.select and measured else 0
+    proposal = draw(pool_size - n_local, seed, stored_keys)
+    if n_local:
+        proposal = _joined(proposal, _draw_near(campaign, n_local, model_path, measured, seed, should_stop))
     if cfg.top_up:
         proposal, short = _top_up(proposal, batch, stored_keys, cfg.top_up, seed, draw, engine.key)
+        if short and model_path and not (plan.screen or plan.evolve):
+            # A tuned model that has concentrated on a few designs (DNA's last rounds: 116 new in 1,280) is
+            # topped up from the shipped prior, which still spreads over the whole space: the budget's calls
+            # buy new designs rather than going unspent.
+            def draw_prior(n: int, seed: int, known_keys: set[str]) -> Proposal:
+                return engine.propose(n, None, seed, should_stop)
+
+            proposal, short = _top_up(proposal, batch, stored_keys, cfg.top_up, seed + 31, draw_prior, engine.key)
         if short:
             yield LogMessage(
                 "warning",
@@ -239,6 +250,23 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
         store.add_round_metrics(index, pool_metrics)
     keys = [c.key for c in candidates if c.feasible]
     yield CandidatesProposed(index, len(candidates), len(keys), len(set(keys)), round(seconds, 3))
+
+
+def _draw_near(campaign: Campaign, n: int, model_path, measured, seed: int, should_stop) -> Proposal:
+    """Part of a round's pool drawn by the tuned model near the best measured designs (selection.local):
+    their items encoded into the sampler's space, noised part of the way and denoised (Engine.propose_near)."""
+    cfg, engine = campaign.config, campaign.engine
+    best = sorted(measured, key=lambda pair: -pair[1])[: cfg.selection.local_starts]
+    starts = [x for x in engine.encode_items([item for item, _ in best]) if x is not None]
+    if not starts:
+        return Proposal([], [], [], [])
+    return engine.propose_near(
+        n, model_path, starts, cfg.selection.local_strength, (seed + 7_919) % (2**31), should_stop
+    )
+
+
+def _joined(a: Proposal, b: Proposal) -> Proposal:
+    return Proposal(a.items + b.items, a.latents + b.latents, a.feasible + b.feasible, a.reasons + b.reasons)
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,19 @@ class Engine(Protocol):
 
     def propose(self, n: int, model_path: str | None, seed: int, should_stop: Callable[[], bool]) -> Proposal: ...
 
+    def propose_near(
+        self,
+        n: int,
+        model_path: str | None,
+        starts: Sequence[Sequence[float]],
+        strength: float,
+        seed: int,
+        should_stop: Callable[[], bool],
+    ) -> Proposal:
+        """n samples of the model started from noised copies of `starts` (partial diffusion, `strength` =
+        the fraction of the sampling steps re-run)."""
+        ...
+
     def canonical_item(self, text: str) -> tuple[str | None, str]: ...  # (canonical item, error)
 
     def key(self, item: str) -> str: ...  # equal keys = the same design (measured once)

@@ -130,6 +130,40 @@ class DiffusionEngine:
             reasons=[why for _, why in checks],
         )
 
+    def propose_near(
+        self,
+        n: int,
+        model_path: str | None,
+        starts: Sequence[Sequence[float]],
+        strength: float,
+        seed: int,
+        should_stop: Callable[[], bool],
+    ) -> Proposal:
+        """`n` samples of the round's model started near `starts` (flattened x of measured designs, the
+        best first): each start is noised to the step `strength` of the way back from the end of sampling
+        and denoised by the model (SDEdit's partial diffusion), so the tuned model proposes variations of
+        what measured well instead of only fresh draws. Starts are used in turn (start i for samples i,
+        i + len(starts), ...)."""
+        from designer_app.models.latent_diffusion import round_trip
+
+        if n <= 0 or not starts:
+            return Proposal([], [], [], [])
+        gen = torch.Generator().manual_seed(seed)
+        model = self.prior.load_denoiser(model_path, self.device)
+        x0 = self._x([starts[i % len(starts)] for i in range(n)])  # (n, *shape)
+        k = max(1, min(self.schedule.sample_steps, round(strength * self.schedule.sample_steps)))
+        x, _ = round_trip(model, x0, self.schedule, k, gen)
+        if should_stop():
+            raise InterruptedError("sampling stopped")
+        items = self.prior.decode(x, self.items_dir)
+        checks = [self.domain.feasibility(item) for item in items]
+        return Proposal(
+            items=items,
+            latents=x.flatten(1).cpu().tolist(),
+            feasible=[ok for ok, _ in checks],
+            reasons=[why for _, why in checks],
+        )
+
     def canonical_item(self, text: str) -> tuple[str | None, str]:
         return self.domain.canonical_item(text)
 

@@ -4,6 +4,7 @@ samples of the model about to be tuned, labelled by the item model's mean."""
 from __future__ import annotations
 
 from conftest import TINY_SETTINGS
+
 from designer_app import campaigns
 from designer_app.cli import main
 from designer_app.core import loop
