@@ -185,6 +185,7 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
     known = store.candidates(with_latents=False)  # keys and measured items only: no latent is needed
     stored_keys = {c.key for c in known if c.key}
     measured = [(c.item, float(c.score)) for c in known if c.duplicate_of is None and c.item and c.score is not None]
+    ranked = _for_ranking(known, measured)
 
     def draw(n: int, seed: int, known_keys: set[str]) -> Proposal:
         if plan.screen:  # the `screen` baseline measures random library items
@@ -222,10 +223,10 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
     pool_metrics: dict = {}
     if plan.select:
         proposal, pool_metrics, ranking = _choose(
-            engine, proposal, batch, measured, stored_keys, reward_path, plan, cfg, round_seed(cfg, index, 6)
+            engine, proposal, batch, ranked, stored_keys, reward_path, plan, cfg, round_seed(cfg, index, 6)
         )
     else:
-        ranking = _annotate(engine, proposal, measured, reward_path, plan, cfg) if plan.fit else None
+        ranking = _annotate(engine, proposal, ranked, reward_path, plan, cfg) if plan.fit else None
     candidates = [
         NewCandidate(
             item=item,
@@ -250,6 +251,22 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
         store.add_round_metrics(index, pool_metrics)
     keys = [c.key for c in candidates if c.feasible]
     yield CandidatesProposed(index, len(candidates), len(keys), len(set(keys)), round(seconds, 3))
+
+
+def _for_ranking(known, measured: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The item model's training pairs: the measured scores, plus the designs the oracle judged infeasible
+    (status ok, no value: an Ehrlich sequence with a banned transition) at the lowest score measured. Why:
+    such a design is worse than any scored one, and a model that never sees them keeps proposing their
+    neighbours, each an oracle call that buys no score."""
+    if not measured:
+        return measured
+    floor = min(score for _, score in measured)
+    infeasible = [
+        (c.item, floor)
+        for c in known
+        if c.duplicate_of is None and c.item and c.feasible and c.score is None and c.score_status == "ok"
+    ]
+    return measured + infeasible
 
 
 def _draw_near(campaign: Campaign, n: int, model_path, measured, seed: int, should_stop) -> Proposal:

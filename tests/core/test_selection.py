@@ -113,3 +113,26 @@ def test_with_nothing_measured_the_loop_takes_the_first_new_designs():
     plan = MethodPlan(fit=True, finetune=True, acquisition=Acquisition("mean"), select=True)
     batch, figures, ranked = _choose(Blind(), pool, 2, [], set(), None, plan, Cfg, seed=0)
     assert batch.items == ["a1", "b2"] and ranked is None and figures["ranking_model"] is None
+
+
+def test_designs_the_oracle_judged_infeasible_teach_the_item_model_the_lowest_score():
+    from types import SimpleNamespace
+
+    from designer_app.core.loop import _for_ranking
+
+    def record(item, score, status="ok", feasible=True, duplicate_of=None):
+        return SimpleNamespace(
+            item=item, score=score, score_status=status, feasible=feasible, duplicate_of=duplicate_of
+        )
+
+    known = [
+        record("a", 0.2),
+        record("b", 0.9),
+        record("banned", None),  # scored by the oracle as infeasible
+        record("pending", None, status="pending"),
+        record("failed", None, status="failed"),
+        record("again", None, duplicate_of=1),
+    ]
+    measured = [("a", 0.2), ("b", 0.9)]
+    assert _for_ranking(known, measured) == [("a", 0.2), ("b", 0.9), ("banned", 0.2)]
+    assert _for_ranking([record("banned", None)], []) == []
