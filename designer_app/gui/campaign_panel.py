@@ -51,6 +51,7 @@ def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
             f"{cfg.alpha:g} / {cfg.beta:g}"
             + ("; the last batch exploits the mean" if cfg.exploit_last and get_method(cfg.method).optimistic else ""),
         ),
+        ("Batch choice", selection_text(cfg, snap)),
         ("Seed", str(cfg.seed)),
     ]
     if snap is not None:
@@ -68,6 +69,23 @@ def summary_html(cfg: CampaignConfig, snap: Snapshot | None) -> str:
             rows.append(("Reward model ranking", ranking_text(rankings)))
     cells = "".join(f"<tr><td><b>{html.escape(k)}</b>&nbsp;</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"
+
+
+def selection_text(cfg: CampaignConfig, snap: Snapshot | None) -> str:
+    """How the campaign's rounds choose their batches, and what the latest pool held:
+    "from a pool of 10 × the batch, by the acquisition on the item model, diversity 0.5; round 3: 1,250 drawn,
+    1,231 new"."""
+    method = get_method(cfg.method)
+    if not method.selects or cfg.selection.pool <= 1:
+        return "the batch is sampled as drawn" if not method.screen else "random items of the library"
+    model = "the fingerprint/sequence GP" if cfg.selection.model == "items" else "the latent reward model"
+    text = f"from a pool of {cfg.selection.pool} × the batch, by the acquisition on {model}"
+    text += f", diversity {cfg.selection.diversity:g}"
+    pooled = [r for r in (snap.rounds if snap else []) if "pool_size" in r.metrics]
+    if pooled:
+        last = pooled[-1].metrics
+        text += f"; round {pooled[-1].index}: {last['pool_size']:,} drawn, {last.get('pool_new', 0):,} new"
+    return text
 
 
 def ranking_text(rankings: list[tuple[int, float]]) -> str:
