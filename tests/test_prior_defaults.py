@@ -101,7 +101,7 @@ def test_shipped_sequence_priors_recommend_what_their_trainer_writes(prior, doma
     assert prior_campaign_defaults(prior, domain) == recipe_for(domain).campaign_defaults(cfg)
     assert shipped["prior"]["features"] == list(cfg.features)
     assert prior_campaign_defaults(prior, domain)["alpha"] == 0.001  # the weaker KL, on both
-    # more optimism on DNA only (docs/benchmarks.md, Defaults, sessions 10-12); protein keeps the global beta
+    # more optimism on DNA only (measured on the suites of sessions 10-12); protein keeps the global beta
     assert prior_campaign_defaults(prior, domain).get("beta") == (2.0 if domain == "dna" else None)
 
 

@@ -15,7 +15,7 @@ from designer_app.pretraining.sequence_recipe import SequencePretrainConfig, Seq
 from designer_app.pretraining.sequences import pretrain_with
 
 # What `designer-app new` applies to campaigns on this prior unless the user sets it (measured on the
-# benchmark suite; docs/benchmarks.md, Defaults, has the numbers): a weaker KL than the global default, since
+# benchmark suite before batch selection; beta 2 in session 12's suite): a weaker KL than the global default, since
 # the autoencoder saw every 8-mer and the reward model stays meaningful where the sampler goes, and more
 # optimism, which finds the best binders sooner (beta 2 keeps beta 3's top-10 AUC with a better last batch).
 # MLP reward heads: an 8-mer is one position-aware motif, which they already rank well.

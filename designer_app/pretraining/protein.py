@@ -15,7 +15,8 @@ from designer_app.pretraining.sequence_data import SequenceDataset, protein_data
 from designer_app.pretraining.sequence_recipe import SequencePretrainConfig, SequenceRecipe
 from designer_app.pretraining.sequences import pretrain_with
 
-# A weaker KL than the global default measured better on Ehrlich (docs/benchmarks.md, Defaults).
+# A weaker KL than the global default measured better on Ehrlich (benchmark suite, before session 12 and
+# before batch selection).
 ALPHA = 0.001
 
 
