@@ -106,7 +106,7 @@ def test_sigkill_mid_round_then_resume(tmp_path, tiny_prior):
     )
     for record in store.checkpoints():
         assert sha256_file(folder / record.path) == record.sha256
-    assert len(store.candidates()) == 24
+    assert len(store.candidates()) == len(ref.candidates()) >= 24  # top-up keeps the draws' repeats as such
 
 
 def test_stop_during_a_reward_fit_acts_at_once_and_the_round_resumes(tmp_path, tiny_prior, monkeypatch):

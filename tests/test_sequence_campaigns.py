@@ -47,7 +47,8 @@ def test_dna_campaign_runs_two_rounds(method, tmp_path, capsys):
     data = _status(tmp_path, "d", capsys)
     assert data["state"] == "finished" and data["domain"] == "dna" and data["optimum"] == 1.0
     assert [r["index"] for r in data["rounds"]] == [1, 2]
-    assert all(r["n_candidates"] == 10 and r["n_feasible"] == 10 for r in data["rounds"])
+    # every round measures 10 new designs (top-up keeps a draw's repeats as such, so a round may hold more)
+    assert data["oracle_calls"] == 20 and all(r["n_candidates"] >= 10 for r in data["rounds"])
     assert 0 <= data["best_so_far"] <= 1 and data["regret"] == pytest.approx(1 - data["best_so_far"])
     store = CampaignStore.open(campaign_dir("d", tmp_path))
     items = [c.item for c in store.candidates()]
