@@ -118,6 +118,8 @@ class DiffusionEngine:
 
     # ---- SEIKO step 1: Propose ---------------------------------------------------------------
     def propose(self, n: int, model_path: str | None, seed: int, should_stop: Callable[[], bool]) -> Proposal:
+        if n <= 0:  # a pool drawn wholly near the best measured designs (selection.local = 1) has no fresh part
+            return Proposal([], [], [], [])
         gen = torch.Generator().manual_seed(seed)
         model = self.prior.load_denoiser(model_path, self.device)
         x = sample(model, n, self.shape, self.schedule, gen, self.device, should_stop)  # (n, *shape)

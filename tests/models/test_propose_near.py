@@ -29,3 +29,4 @@ def test_partial_diffusion_stays_near_its_starts_and_a_full_one_does_not(tiny_pr
     again = engine.propose_near(8, None, starts, 1 / 6, 3, lambda: False)
     assert again.latents == near.latents  # reproducible from the seed
     assert engine.propose_near(0, None, starts, 0.5, 3, lambda: False).items == []
+    assert engine.propose(0, None, 3, lambda: False).items == []  # selection.local = 1: no fresh samples
