@@ -123,11 +123,19 @@ class DiffusionEngine:
         gen = torch.Generator().manual_seed(seed)
         model = self.prior.load_denoiser(model_path, self.device)
         x = sample(model, n, self.shape, self.schedule, gen, self.device, should_stop)  # (n, *shape)
+        return self.decoded(x)
+
+    def decoded(self, x: torch.Tensor) -> Proposal:
+        """Samples x (n, *shape) as a proposal: decoded items, their flattened x, feasibility."""
         items = self.prior.decode(x, self.items_dir)
+        return self.checked(items, x.flatten(1).cpu().tolist())
+
+    def checked(self, items: Sequence[str | None], latents: Sequence[Any]) -> Proposal:
+        """Items with their sampler latents as a proposal, each judged by the domain's feasibility."""
         checks = [self.domain.feasibility(item) for item in items]
         return Proposal(
-            items=items,
-            latents=x.flatten(1).cpu().tolist(),
+            items=list(items),
+            latents=list(latents),
             feasible=[ok for ok, _ in checks],
             reasons=[why for _, why in checks],
         )
@@ -157,14 +165,7 @@ class DiffusionEngine:
         x, _ = round_trip(model, x0, self.schedule, k, gen)
         if should_stop():
             raise InterruptedError("sampling stopped")
-        items = self.prior.decode(x, self.items_dir)
-        checks = [self.domain.feasibility(item) for item in items]
-        return Proposal(
-            items=items,
-            latents=x.flatten(1).cpu().tolist(),
-            feasible=[ok for ok, _ in checks],
-            reasons=[why for _, why in checks],
-        )
+        return self.decoded(x)
 
     def canonical_item(self, text: str) -> tuple[str | None, str]:
         return self.domain.canonical_item(text)
@@ -206,14 +207,8 @@ class DiffusionEngine:
         items = draw_from_library(
             read_library(path), n, set(known_keys), seed, lambda text: self.canonical_item(text)[0], self.key
         )
-        latents = self.encode_items(items) if items else []
-        checks = [self.domain.feasibility(item) for item in items]
-        return Proposal(
-            items=list(items),
-            latents=list(latents),  # type: ignore[arg-type]  # None where the prior cannot represent an item
-            feasible=[ok for ok, _ in checks],
-            reasons=[why for _, why in checks],
-        )
+        # latents are None where the prior cannot represent an item (screening fits nothing on them)
+        return self.checked(items, self.encode_items(items) if items else [])
 
     # ---- SEIKO step 3: Fit ---------------------------------------------------------------------
     @torch.no_grad()

@@ -216,8 +216,6 @@ def evolve_proposal(
     batch size, and so the budget, matches the other methods."""
     import torch
 
-    from designer_app.core.protocols import Proposal
-
     cfg = engine.cfg.evolution
     rng = random.Random(seed)
     parents = select_parents(measured, cfg.kappa, cfg.min_parents)
@@ -248,13 +246,17 @@ def evolve_proposal(
                     seen.add(key(item))
                     items.append(item)
                     latents.append(latent)
-    checks = [engine.domain.feasibility(item) for item in items]
-    proposal = Proposal(
-        items=list(items), latents=latents, feasible=[ok for ok, _ in checks], reasons=[why for _, why in checks]
-    )
-    if len(items) >= n:
+    return _filled(engine, engine.checked(items, latents), n, seed, should_stop)
+
+
+def _filled(engine, proposal, n: int, seed: int, should_stop: Callable[[], bool]):
+    """`proposal` topped up to `n` candidates with samples of the shipped prior, so an evolving baseline's
+    batch size, and so the budget, matches the other methods'."""
+    from designer_app.core.protocols import Proposal
+
+    if len(proposal.items) >= n:
         return proposal
-    fill = engine.propose(n - len(items), None, seed + 1, should_stop)
+    fill = engine.propose(n - len(proposal.items), None, seed + 1, should_stop)
     return Proposal(
         items=proposal.items + fill.items,
         latents=proposal.latents + fill.latents,
@@ -274,7 +276,6 @@ def graph_proposal(
     """The `graph-ga` baseline's batch: Graph GA children of the measured molecules (models/molecules/
     graph_ga.py), encoded into the sampler's space where the prior's vocabulary can represent them (the
     others keep no latent: nothing fine-tunes on them), the rest filled from the prior like `ga`."""
-    from designer_app.core.protocols import Proposal
     from designer_app.models.molecules.graph_ga import graph_ga_children
 
     key = getattr(engine.domain, "key", None) or (lambda item: item)
@@ -282,16 +283,4 @@ def graph_proposal(
         [(s.item, s.score) for s in measured], n, set(known_keys), key, seed, should_stop=should_stop
     )
     latents = engine.encode_items(children) if children else []
-    checks = [engine.domain.feasibility(item) for item in children]
-    proposal = Proposal(
-        items=list(children), latents=list(latents), feasible=[ok for ok, _ in checks], reasons=[w for _, w in checks]
-    )
-    if len(children) >= n:
-        return proposal
-    fill = engine.propose(n - len(children), None, seed + 1, should_stop)
-    return Proposal(
-        items=proposal.items + fill.items,
-        latents=proposal.latents + fill.latents,
-        feasible=proposal.feasible + fill.feasible,
-        reasons=proposal.reasons + fill.reasons,
-    )
+    return _filled(engine, engine.checked(children, latents), n, seed, should_stop)

@@ -11,6 +11,7 @@ from designer_app.config import EvolutionConfig
 from designer_app.core.protocols import Proposal
 from designer_app.domains import chemistry
 from designer_app.models import evolution as ev
+from designer_app.models.diffusion_engine import DiffusionEngine
 from designer_app.store import CampaignStore, campaign_dir
 
 
@@ -118,6 +119,9 @@ class _Engine:
 
     def encode_items(self, items):
         return [[float("ACGT".index(c)) for c in s] for s in items]
+
+    def checked(self, items, latents):  # the real engine's rule: each item judged by the domain
+        return DiffusionEngine.checked(self, items, latents)
 
     def propose(self, n, model_path, seed, should_stop):
         self.filled += n
