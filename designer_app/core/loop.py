@@ -184,7 +184,7 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
     model_path = str(store.checkpoint_path(model)) if model else None
     known = store.candidates(with_latents=False)  # keys and measured items only: no latent is needed
     stored_keys = {c.key for c in known if c.key}
-    measured = [(c.item, float(c.score)) for c in known if c.duplicate_of is None and c.item and c.score is not None]
+    measured = _measured(known)
     ranked = _for_ranking(known, measured)
 
     def draw(n: int, seed: int, known_keys: set[str]) -> Proposal:
@@ -251,6 +251,11 @@ def _propose(campaign: Campaign, index: int, batch: int, plan, should_stop, refi
         store.add_round_metrics(index, pool_metrics)
     keys = [c.key for c in candidates if c.feasible]
     yield CandidatesProposed(index, len(candidates), len(keys), len(set(keys)), round(seconds, 3))
+
+
+def _measured(known) -> list[tuple[str, float]]:
+    """(item, score) of every design measured with a value, once per design (duplicates left out)."""
+    return [(c.item, float(c.score)) for c in known if c.duplicate_of is None and c.item and c.score is not None]
 
 
 def _for_ranking(known, measured: list[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -519,7 +524,7 @@ def _distillation_data(campaign: Campaign, index: int, should_stop) -> tuple[lis
     draw = engine.propose(cfg.selection.distil, model_path, round_seed(cfg, index, 7), should_stop)
     keep = [i for i, (item, ok) in enumerate(zip(draw.items, draw.feasible)) if item and ok]
     known = store.candidates(with_latents=False)
-    measured = [(c.item, float(c.score)) for c in known if c.duplicate_of is None and c.item and c.score is not None]
+    measured = _measured(known)
     ranking = engine.rank(
         [draw.items[i] or "" for i in keep],
         [draw.latents[i] for i in keep],
